@@ -1,0 +1,49 @@
+/**
+ * Every protocol constant in one place: limits, version, domain-separation prefix, topic names and
+ * protocol ids. PROTOCOL.md refers to these names; change them only with a protocol version bump.
+ */
+
+/** Entry format version carried in every entry's `v` field. */
+export const ENTRY_VERSION = 1
+
+/** Prefix of the bytes an author signs, so an entry signature can never be replayed as another message. */
+export const SIGNING_DOMAIN = 'flock/entry/v1\n'
+
+export const MAX_ENTRY_BYTES = 8192
+export const MAX_TEXT_GRAPHEMES = 500
+export const MAX_NAME_GRAPHEMES = 50
+export const MAX_BIO_GRAPHEMES = 300
+export const MAX_ALT_GRAPHEMES = 1000
+export const MAX_MEDIA = 4
+export const MAX_MIME_LENGTH = 100
+export const MAX_MENTIONS = 50
+export const MAX_TAGS = 20
+export const MAX_TAG_LENGTH = 64
+
+/** How far in the future an entry's timestamp may be, to absorb clock skew between devices. */
+export const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000
+
+/** Highest sequence number; keeps seq inside the exactly representable integer range of every language. */
+export const MAX_SEQ = Number.MAX_SAFE_INTEGER
+
+/** Multicodec of DAG-CBOR and of sha2-256: entry CIDs are CIDv1(dag-cbor, sha2-256). */
+export const DAG_CBOR_CODE = 0x71
+export const SHA2_256_CODE = 0x12
+
+export const TOPIC_PREFIX = '/flock/1/author/'
+export const TAG_TOPIC_PREFIX = '/flock/1/tag/'
+export const DISCOVERY_TOPIC = '/flock/1/discovery'
+
+export const SYNC_PROTOCOL = '/flock/sync/1.0.0'
+/** Largest sync frame: one entry plus framing overhead. */
+export const MAX_SYNC_FRAME_BYTES = MAX_ENTRY_BYTES + 1024
+/** Most authors one sync request may name. */
+export const MAX_SYNC_AUTHORS = 1000
+
+export function authorTopic (author: string): string {
+  return `${TOPIC_PREFIX}${author}`
+}
+
+export function tagTopic (tag: string): string {
+  return `${TAG_TOPIC_PREFIX}${tag}`
+}

@@ -1,0 +1,10 @@
+/**
+ * The Flock protocol core: identity, entries, log rules and errors. Pure TypeScript with no DOM,
+ * Svelte or libp2p node, so it runs the same in Node and the browser. Spec: PROTOCOL.md.
+ */
+export * from './constants.js'
+export * from './errors.js'
+export * from './identity.js'
+export * from './entry.js'
+export * from './log.js'
+export * from './text.js'

@@ -1,0 +1,16 @@
+import { generateAuthor, createEntry, verifyEntry, AuthorLog } from '../../src/lib/core/index.ts'
+const a = await generateAuthor()
+const e1 = await createEntry(a, null, 'post', { text: 'hello 👍🏽', tags: ['flock'] })
+const v1 = await verifyEntry(e1.bytes)
+console.log(v1.cid.toString(), e1.bytes.length, a.id)
+const e2 = await createEntry(a, e1, 'like', { subject: e1.cid, author: a.id })
+const log = new AuthorLog(a.id); log.append(v1); log.append(await verifyEntry(e2.bytes))
+console.log(log.length)
+const N = 5000; let t = performance.now()
+for (let i = 0; i < N; i++) await createEntry(a, null, 'post', { text: 'x'.repeat(250) })
+console.log('sign/s', N / (performance.now() - t) * 1000)
+const bytes = (await createEntry(a, null, 'post', { text: 'x'.repeat(250) })).bytes
+console.log('len', bytes.length)
+t = performance.now()
+for (let i = 0; i < N; i++) await verifyEntry(bytes)
+console.log('verify/s', N / (performance.now() - t) * 1000)
