@@ -166,6 +166,15 @@ export async function verifyEntry (bytes: Uint8Array): Promise<VerifiedEntry> {
   return { entry, bytes, cid: await entryCid(bytes) } as VerifiedEntry
 }
 
+/**
+ * Rebuild a VerifiedEntry from bytes this node verified before it stored them (its own index is
+ * trusted; re-checking every signature on each read would make timelines and sync slow). Decoding
+ * still runs, so corrupted storage surfaces as a typed error rather than a wrong entry.
+ */
+export function restoreVerified (bytes: Uint8Array, cid: CID): VerifiedEntry {
+  return { entry: decodeEntry(bytes), bytes, cid } as VerifiedEntry
+}
+
 /** Size, decode and schema checks only: the entry is well-formed but its signature is unchecked. */
 export function decodeEntry (bytes: Uint8Array): Entry {
   if (!(bytes instanceof Uint8Array)) throw new EntryDecodeError('entry bytes must be a Uint8Array')

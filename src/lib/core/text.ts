@@ -23,3 +23,28 @@ export function withinGraphemes (text: string, limit: number): boolean {
   if (text.length <= limit) return true
   return countGraphemes(text, limit) <= limit
 }
+
+// Hashtags: '#' after a non-word character, then letters, digits or _. Stored lowercase NFC (PROTOCOL.md §3).
+const TAG_RE = /(?:^|[^\p{L}\p{N}_&/])#([\p{L}\p{N}_]{1,64})(?![\p{L}\p{N}_])/gu
+// Mentions name an author id directly: '@' then a base58btc Ed25519 PeerId.
+const MENTION_RE = /(?:^|[^\p{L}\p{N}_])@(12D3KooW[1-9A-HJ-NP-Za-km-z]{44})(?![1-9A-HJ-NP-Za-km-z])/gu
+
+/** Distinct hashtags of `text` in order of first use, normalised as entries store them. */
+export function extractTags (text: string, max = 20): string[] {
+  const out = new Set<string>()
+  for (const m of text.matchAll(TAG_RE)) {
+    if (out.size >= max) break
+    out.add((m[1] as string).normalize('NFC').toLowerCase())
+  }
+  return [...out]
+}
+
+/** Distinct author ids mentioned as @<id> in `text`, in order of first use. */
+export function extractMentions (text: string, max = 50): string[] {
+  const out = new Set<string>()
+  for (const m of text.matchAll(MENTION_RE)) {
+    if (out.size >= max) break
+    out.add(m[1] as string)
+  }
+  return [...out]
+}

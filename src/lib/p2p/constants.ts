@@ -1,0 +1,22 @@
+/**
+ * Node-layer tunables in one place. Protocol constants (topics, protocol ids, limits) live in
+ * core/constants.ts; these are local choices a peer may change without breaking others.
+ */
+
+/** Most entries of one author a responder sends in one exchange; the requester asks again for more. */
+export const SYNC_MAX_ENTRIES_PER_AUTHOR = 20_000
+/** Entries written to the stream, and to the store, per batch. */
+export const SYNC_WRITE_BATCH = 256
+/** How long one sync exchange may take before it is abandoned (and retried on the next trigger). */
+export const SYNC_TIMEOUT_MS = 60_000
+
+/** How often a peer announces itself on the discovery topic. */
+export const DISCOVERY_INTERVAL_MS = 10_000
+
+/** Backoff for redialling a bootstrap relay: first delay, cap. */
+export const RELAY_REDIAL_MIN_MS = 500
+export const RELAY_REDIAL_MAX_MS = 30_000
+
+/** Dial timeout; WebRTC dials sometimes hang, so they are retried (DESIGN §5). */
+export const DIAL_TIMEOUT_MS = 10_000
+export const DIAL_ATTEMPTS = 3

@@ -1,0 +1,456 @@
+/**
+ * One Flock node definition for both runtimes: libp2p + Helia (bitswap) with gossipsub, discovery,
+ * the sync protocol and the entry store. Runtimes (runtime-node.ts, the browser's) pass transports,
+ * listen addresses and stores; everything else is decided here once.
+ *
+ * Data flows network → validate (core) → store → events, and compose → sign (core) → store → publish.
+ */
+import { gossipsub, StrictNoSign, TopicValidatorResult, type GossipSub } from '@libp2p/gossipsub'
+import { createTopicScoreParams, type TopicScoreParams } from '@libp2p/gossipsub/score'
+import { identify } from '@libp2p/identify'
+import { noise } from '@libp2p/noise'
+import { ping } from '@libp2p/ping'
+import { pubsubPeerDiscovery } from '@libp2p/pubsub-peer-discovery'
+import { yamux } from '@libp2p/yamux'
+import { logger } from '@libp2p/logger'
+import { TypedEventEmitter } from '@libp2p/interface'
+import type { Connection, ConnectionGater, Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import { withBitswap } from '@helia/bitswap'
+import { withLibp2pLight } from '@helia/libp2p'
+import { createHeliaLight } from 'helia'
+import { MemoryDatastore } from 'datastore-core'
+import type { Blockstore } from 'interface-blockstore'
+import type { Datastore } from 'interface-datastore'
+import type { Libp2pOptions } from 'libp2p'
+import { CID } from 'multiformats/cid'
+import { sha256 } from 'multiformats/hashes/sha2'
+import {
+  DAG_CBOR_CODE, DISCOVERY_TOPIC, SYNC_PROTOCOL, authorTopic, checkTimestamp, createEntry,
+  isAuthorId, isFlockError, verifyEntry, ForkError, FutureTimestampError, PrevMismatchError, SeqGapError,
+  type Author, type Bodies, type EntryKind, type VerifiedEntry, type Want
+} from '../core/index.js'
+import { EntryStore } from './store.js'
+import { requestSync, serveSync, type SyncProgress } from './sync.js'
+import { TrafficAccounting } from './accounting.js'
+import {
+  DIAL_ATTEMPTS, DIAL_TIMEOUT_MS, DISCOVERY_INTERVAL_MS, RELAY_REDIAL_MAX_MS, RELAY_REDIAL_MIN_MS,
+  SYNC_TIMEOUT_MS
+} from './constants.js'
+
+const log = logger('flock:node')
+
+export interface FlockNodeOptions {
+  author: Author
+  /** This device's libp2p key; the protocol never assumes it equals the author key. */
+  nodeKey?: PrivateKey
+  transports: NonNullable<Libp2pOptions['transports']>
+  listen: string[]
+  /** Where entry and media blocks live (served over bitswap). */
+  blockstore: Blockstore
+  /** Where the entry index lives. libp2p's own peer data stays in memory (DESIGN §5). */
+  datastore: Datastore
+  /** Bootstrap relays to keep a connection to. */
+  relays?: string[]
+  connectionGater?: ConnectionGater
+  /**
+   * Weight of gossipsub's IP-colocation penalty. Peers reached through one relay share its address,
+   * and tests run every peer on 127.0.0.1, so callers tune it; the default is gossipsub's.
+   */
+  ipColocationFactorWeight?: number
+  maxConnections?: number
+  /** Called after the node stopped, to close the stores (helia.stop() leaves them open). */
+  closeStores?: () => Promise<void>
+}
+
+export interface ConnectionInfo {
+  peerId: string
+  remoteAddr: string
+  direct: boolean
+  bytesIn: number
+  bytesOut: number
+}
+
+export interface FlockNodeEvents {
+  /** A new entry was stored (from us, gossip or sync). */
+  entry: CustomEvent<{ entry: VerifiedEntry, source: 'local' | 'gossip' | 'sync' }>
+  /** An author signed two entries at one seq. */
+  fork: CustomEvent<ForkError<VerifiedEntry>>
+  'sync:progress': CustomEvent<SyncProgress & { peer: string }>
+  'sync:done': CustomEvent<{ peer: string, received: number }>
+}
+
+/** The gossipsub class exposes its live score parameters; its public interface does not. */
+interface ScoredGossipSub { score: { params: { topics: Record<string, TopicScoreParams> } } }
+
+type Services = { pubsub: GossipSub, identify: unknown, ping: unknown }
+
+export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
+  readonly author: Author
+  readonly store: EntryStore
+  readonly libp2p: Libp2p<Services>
+  readonly traffic: TrafficAccounting
+  readonly #following = new Set<string>()
+  readonly #relays: Multiaddr[]
+  readonly #syncing = new Map<string, Promise<void>>()
+  readonly #syncAgain = new Set<string>()
+  readonly #timers = new Set<ReturnType<typeof setTimeout>>()
+  readonly #stopHelia: () => Promise<void>
+  #stopped = false
+
+  private constructor (init: { author: Author, store: EntryStore, libp2p: Libp2p<Services>, traffic: TrafficAccounting, relays: Multiaddr[], stop: () => Promise<void> }) {
+    super()
+    this.author = init.author
+    this.store = init.store
+    this.libp2p = init.libp2p
+    this.traffic = init.traffic
+    this.#relays = init.relays
+    this.#stopHelia = init.stop
+  }
+
+  static async create (options: FlockNodeOptions): Promise<FlockNode> {
+    const traffic = new TrafficAccounting()
+    const relays = (options.relays ?? []).map(a => multiaddr(a))
+    const pubsub = gossipsub({
+      // Entries carry their author's signature; a gossip-layer signature would be verified again by
+      // every peer for each of its copies. The message id is the entry's CID, so a re-announced
+      // entry is the same message.
+      globalSignaturePolicy: StrictNoSign,
+      msgIdFn: async (msg) => CID.createV1(DAG_CBOR_CODE, await sha256.digest(msg.data)).bytes,
+      allowPublishToZeroTopicPeers: true,
+      ignoreDuplicatePublishError: true,
+      // Small networks (a few followers) would otherwise never form a mesh of the default size.
+      floodPublish: true,
+      Dlo: 1,
+      scoreParams: {
+        IPColocationFactorWeight: options.ipColocationFactorWeight ?? -53
+      }
+    })
+    const helia = withBitswap(withLibp2pLight(createHeliaLight({ blockstore: options.blockstore, datastore: new MemoryDatastore() }), {
+      ...(options.nodeKey !== undefined ? { privateKey: options.nodeKey } : {}),
+      datastore: new MemoryDatastore(),
+      addresses: { listen: options.listen },
+      transports: options.transports,
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      ...(options.connectionGater !== undefined ? { connectionGater: options.connectionGater } : {}),
+      connectionManager: {
+        maxConnections: options.maxConnections ?? 300,
+        inboundConnectionThreshold: 1000,
+        maxIncomingPendingConnections: 100
+      },
+      metrics: () => traffic.metrics(),
+      peerDiscovery: [pubsubPeerDiscovery({ topics: [DISCOVERY_TOPIC], interval: DISCOVERY_INTERVAL_MS })],
+      services: {
+        pubsub,
+        identify: identify(),
+        ping: ping({ maxOutboundStreams: 8 })
+      }
+    }))
+    await helia.start()
+    const libp2p = helia.libp2p as unknown as Libp2p<Services>
+    const node = new FlockNode({
+      author: options.author,
+      store: new EntryStore(options.blockstore, options.datastore),
+      libp2p,
+      traffic,
+      relays,
+      stop: async () => {
+        await helia.stop()
+        await options.closeStores?.()
+      }
+    })
+    await node.#start()
+    return node
+  }
+
+  get peerId (): PeerId {
+    return this.libp2p.peerId
+  }
+
+  get following (): string[] {
+    return [...this.#following]
+  }
+
+  async #start (): Promise<void> {
+    await this.#loadFollows()
+    await this.libp2p.handle(SYNC_PROTOCOL, (stream) => {
+      void serveSync(stream, this.store, { signal: AbortSignal.timeout(SYNC_TIMEOUT_MS) })
+    })
+    this.#subscribe(this.author.id)
+    for (const a of this.#following) this.#subscribe(a)
+    this.libp2p.addEventListener('peer:identify', (evt) => {
+      const { peerId, protocols, connection } = evt.detail
+      if (protocols.includes(SYNC_PROTOCOL) && connection.limits === undefined) this.syncWith(peerId)
+    })
+    this.libp2p.addEventListener('peer:discovery', (evt) => {
+      const { id, multiaddrs } = evt.detail
+      if (id.equals(this.peerId) || this.libp2p.getConnections(id).length > 0) return
+      void this.#dial(multiaddrs.length > 0 ? multiaddrs : [id])
+    })
+    this.libp2p.addEventListener('peer:disconnect', (evt) => {
+      const relay = this.#relays.find(r => r.getComponents().some(c => c.value === evt.detail.toString()))
+      if (relay !== undefined) this.#keepRelay(relay, RELAY_REDIAL_MIN_MS)
+    })
+    for (const relay of this.#relays) this.#keepRelay(relay, 0)
+  }
+
+  async stop (): Promise<void> {
+    if (this.#stopped) return
+    this.#stopped = true
+    for (const t of this.#timers) clearTimeout(t)
+    this.#timers.clear()
+    await this.#stopHelia()
+  }
+
+  /** Sign an entry of ours, store it, and publish it on our author topic. */
+  async publish<K extends EntryKind> (kind: K, body: Bodies[K]): Promise<VerifiedEntry<K>> {
+    const head = await this.store.head(this.author.id)
+    const prev = head === null ? null : await this.store.get(head.cid) ?? null
+    const v = await createEntry(this.author, prev, kind, body)
+    await this.store.append(v)
+    this.#applyOwn(v)
+    this.dispatchEvent(new CustomEvent('entry', { detail: { entry: v, source: 'local' } }))
+    await this.libp2p.services.pubsub.publish(authorTopic(this.author.id), v.bytes).catch((err: Error) => {
+      // No peer listening yet is normal: followers catch up through sync when they connect.
+      log('publish of %s reached no peer: %s', v.cid, err.message)
+    })
+    return v
+  }
+
+  async follow (author: string): Promise<VerifiedEntry | null> {
+    if (!isAuthorId(author)) throw new TypeError('not an author id')
+    if (author === this.author.id || this.#following.has(author)) return null
+    const v = await this.publish('follow', { author })
+    this.syncAll()
+    return v
+  }
+
+  async unfollow (author: string): Promise<VerifiedEntry | null> {
+    if (!this.#following.has(author)) return null
+    return await this.publish('unfollow', { author })
+  }
+
+  /** Newest-first entries of us and the authors we follow. */
+  async timeline (limit = 50): Promise<VerifiedEntry[]> {
+    const sources = [this.author.id, ...this.#following].map(a => this.store.newestFirst(a))
+    const heads = await Promise.all(sources.map(async s => (await s.next()).value as VerifiedEntry | undefined))
+    const out: VerifiedEntry[] = []
+    while (out.length < limit) {
+      let best = -1
+      heads.forEach((h, i) => {
+        if (h === undefined) return
+        const current = best >= 0 ? heads[best] : undefined
+        if (current === undefined || h.entry.ts > current.entry.ts) best = i
+      })
+      if (best < 0) break
+      out.push(heads[best] as VerifiedEntry)
+      heads[best] = (await (sources[best] as AsyncGenerator<VerifiedEntry>).next()).value as VerifiedEntry | undefined
+    }
+    return out
+  }
+
+  connections (): ConnectionInfo[] {
+    return this.libp2p.getConnections().map(c => {
+      const counter = this.traffic.forRemoteAddr(c.remoteAddr.toString()) ??
+        this.traffic.forRemoteAddr(stripPeer(c.remoteAddr)) ?? { bytesIn: 0, bytesOut: 0 }
+      return {
+        peerId: c.remotePeer.toString(),
+        remoteAddr: c.remoteAddr.toString(),
+        direct: isDirect(c),
+        bytesIn: counter.bytesIn,
+        bytesOut: counter.bytesOut
+      }
+    })
+  }
+
+  /** Catch up with every connected peer that speaks the sync protocol over a direct connection. */
+  syncAll (): void {
+    const seen = new Set<string>()
+    for (const c of this.libp2p.getConnections()) {
+      const id = c.remotePeer.toString()
+      if (!seen.has(id) && isDirect(c)) {
+        seen.add(id)
+        this.syncWith(c.remotePeer)
+      }
+    }
+  }
+
+  /** Catch up with one peer; concurrent requests for the same peer collapse into one more round. */
+  syncWith (peer: PeerId): void {
+    const key = peer.toString()
+    if (this.#syncing.has(key)) {
+      this.#syncAgain.add(key)
+      return
+    }
+    const run = (async () => {
+      do {
+        this.#syncAgain.delete(key)
+        await this.#syncOnce(peer).catch((err: Error) => { log('sync with %s failed: %s', key, err.message) })
+      } while (this.#syncAgain.has(key) && !this.#stopped)
+    })().finally(() => this.#syncing.delete(key))
+    this.#syncing.set(key, run)
+  }
+
+  /** Resolves when every sync in flight has finished. */
+  async idle (): Promise<void> {
+    while (this.#syncing.size > 0) await Promise.all(this.#syncing.values())
+  }
+
+  async #syncOnce (peer: PeerId): Promise<void> {
+    const conn = this.libp2p.getConnections(peer).find(isDirect)
+    if (conn === undefined || this.#stopped) return
+    const wants: Want[] = []
+    for (const author of [this.author.id, ...this.#following]) {
+      wants.push({ author, after: (await this.store.head(author))?.seq ?? 0 })
+    }
+    let total = 0
+    for (let round = 0; round < 100; round++) {
+      const stream = await conn.newStream(SYNC_PROTOCOL, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })
+      const result = await requestSync(stream, this.store, wants, {
+        signal: AbortSignal.timeout(SYNC_TIMEOUT_MS),
+        onProgress: (p) => this.dispatchEvent(new CustomEvent('sync:progress', { detail: { ...p, peer: peer.toString() } })),
+        onEntries: (entries) => {
+          for (const v of entries) {
+            if (v.entry.author === this.author.id) this.#applyOwn(v)
+            this.dispatchEvent(new CustomEvent('entry', { detail: { entry: v, source: 'sync' } }))
+          }
+        }
+      })
+      total += result.received
+      if (result.more.length === 0) break
+      wants.length = 0
+      for (const author of result.more) wants.push({ author, after: (await this.store.head(author))?.seq ?? 0 })
+    }
+    this.dispatchEvent(new CustomEvent('sync:done', { detail: { peer: peer.toString(), received: total } }))
+  }
+
+  #subscribe (author: string): void {
+    const topic = authorTopic(author)
+    const pubsub = this.libp2p.services.pubsub
+    // Invalid messages on an author topic must cost the sender score; js gossipsub scores no topic
+    // unless told (DESIGN §5). Mesh-delivery penalties stay off: a quiet author is not a fault.
+    ;(pubsub as unknown as ScoredGossipSub).score.params.topics[topic] = createTopicScoreParams({
+      topicWeight: 1,
+      invalidMessageDeliveriesWeight: -100,
+      invalidMessageDeliveriesDecay: 0.5,
+      firstMessageDeliveriesWeight: 1,
+      firstMessageDeliveriesDecay: 0.5,
+      firstMessageDeliveriesCap: 10,
+      meshMessageDeliveriesWeight: 0,
+      meshFailurePenaltyWeight: 0,
+      timeInMeshWeight: 0
+    })
+    pubsub.topicValidators.set(topic, async (from, msg) => await this.#validateGossip(author, msg.data, from))
+    pubsub.subscribe(topic)
+  }
+
+  #unsubscribe (author: string): void {
+    const topic = authorTopic(author)
+    const pubsub = this.libp2p.services.pubsub
+    pubsub.unsubscribe(topic)
+    pubsub.topicValidators.delete(topic)
+  }
+
+  /**
+   * Gossip verdicts (DESIGN §4): forged or malformed → reject, so the sender loses score; already
+   * held, out of order or early → ignore; otherwise store and accept so it spreads.
+   */
+  async #validateGossip (author: string, data: Uint8Array, from: PeerId): Promise<TopicValidatorResult> {
+    let v: VerifiedEntry
+    try {
+      v = await verifyEntry(data)
+      if (v.entry.author !== author) return TopicValidatorResult.Reject
+      checkTimestamp(v)
+    } catch (err) {
+      if (err instanceof FutureTimestampError) return TopicValidatorResult.Ignore
+      return TopicValidatorResult.Reject
+    }
+    try {
+      const result = await this.store.append(v)
+      if (result === 'duplicate') return TopicValidatorResult.Ignore
+    } catch (err) {
+      if (err instanceof ForkError) {
+        this.dispatchEvent(new CustomEvent('fork', { detail: err as ForkError<VerifiedEntry> }))
+        return TopicValidatorResult.Ignore
+      }
+      if (err instanceof SeqGapError || err instanceof PrevMismatchError) {
+        // We missed entries (or hold a different history): fetch the range from whoever sent this.
+        this.syncWith(from)
+        return TopicValidatorResult.Ignore
+      }
+      if (isFlockError(err)) return TopicValidatorResult.Reject
+      throw err
+    }
+    if (v.entry.author === this.author.id) this.#applyOwn(v)
+    this.dispatchEvent(new CustomEvent('entry', { detail: { entry: v, source: 'gossip' } }))
+    return TopicValidatorResult.Accept
+  }
+
+  async #loadFollows (): Promise<void> {
+    const head = await this.store.head(this.author.id)
+    for await (const bytes of this.store.range(this.author.id, 1, head?.seq ?? 0)) {
+      const v = await verifyEntry(bytes)
+      this.#applyFollow(v)
+    }
+  }
+
+  #applyFollow (v: VerifiedEntry): boolean {
+    const e = v.entry
+    if (e.kind === 'follow' && !this.#following.has(e.body.author) && e.body.author !== this.author.id) {
+      this.#following.add(e.body.author)
+      return true
+    }
+    if (e.kind === 'unfollow' && this.#following.delete(e.body.author)) return true
+    return false
+  }
+
+  /** Our own log changed (locally, or restored from another device): follow what it says. */
+  #applyOwn (v: VerifiedEntry): void {
+    if (!this.#applyFollow(v)) return
+    const e = v.entry
+    if (e.kind === 'follow') this.#subscribe(e.body.author)
+    if (e.kind === 'unfollow') this.#unsubscribe(e.body.author)
+  }
+
+  async #dial (targets: Multiaddr[] | [PeerId]): Promise<Connection | undefined> {
+    for (let attempt = 1; attempt <= DIAL_ATTEMPTS && !this.#stopped; attempt++) {
+      try {
+        return await this.libp2p.dial(targets as Multiaddr[], { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })
+      } catch (err) {
+        log('dial attempt %d failed: %s', attempt, (err as Error).message)
+      }
+    }
+    return undefined
+  }
+
+  /** Keep a connection to a bootstrap relay, redialling with exponential backoff while it is down. */
+  #keepRelay (relay: Multiaddr, delay: number): void {
+    if (this.#stopped) return
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer)
+      const id = relay.getComponents().findLast(c => c.name === 'p2p')?.value
+      if (id !== undefined && this.libp2p.getConnections().some(c => c.remotePeer.toString() === id)) return
+      this.libp2p.dial(relay, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) }).then(
+        () => { log('connected to relay %s', relay) },
+        (err: Error) => {
+          const next = Math.min(RELAY_REDIAL_MAX_MS, Math.max(RELAY_REDIAL_MIN_MS, delay * 2))
+          log('relay %s unreachable (%s); retrying in %d ms', relay, err.message, next)
+          this.#keepRelay(relay, next)
+        }
+      )
+    }, delay)
+    this.#timers.add(timer)
+  }
+}
+
+function isDirect (c: Connection): boolean {
+  return c.limits === undefined && !c.remoteAddr.toString().includes('/p2p-circuit')
+}
+
+function stripPeer (addr: Multiaddr): string {
+  const s = addr.toString()
+  const i = s.lastIndexOf('/p2p/')
+  return i > 0 && !s.slice(i + 5).includes('/') ? s.slice(0, i) : s
+}
+

@@ -1,0 +1,224 @@
+/**
+ * The local entry store: entry blocks in a Helia blockstore (so bitswap can serve them by CID) and an
+ * index in a datastore: each author's log by seq, its head, and fork evidence. The same code runs on
+ * LevelDB (Node) and IndexedDB (browser) because both implement the interface-store contracts.
+ *
+ * Appends are serialised per author: gossip and sync may deliver the same author's entries at once,
+ * and the chain check must see the head the previous append wrote.
+ */
+import * as dagCbor from '@ipld/dag-cbor'
+import { Key, type Datastore } from 'interface-datastore'
+import type { Blockstore } from 'interface-blockstore'
+import { CID } from 'multiformats/cid'
+import {
+  FlockError, ForkError, checkNext, restoreVerified, type LogHead, type VerifiedEntry
+} from '../core/index.js'
+
+export interface StoredHead extends LogHead {
+  seq: number
+  cid: CID
+  ts: number
+}
+
+export type AppendResult = 'added' | 'duplicate'
+
+/** The index names a block the blockstore does not hold: storage was damaged outside this code. */
+export class StoreCorruptionError extends FlockError {
+  readonly code = 'STORE_CORRUPTION'
+  override readonly name = 'StoreCorruptionError'
+}
+
+const SEQ_DIGITS = 16
+
+function seqKey (seq: number): string {
+  return String(seq).padStart(SEQ_DIGITS, '0')
+}
+
+const headKey = (author: string): Key => new Key(`/flock/head/${author}`)
+const logKey = (author: string, seq: number): Key => new Key(`/flock/log/${author}/${seqKey(seq)}`)
+const forkKey = (author: string, seq: number): Key => new Key(`/flock/fork/${author}/${seqKey(seq)}`)
+
+export async function collect (chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const parts: Uint8Array[] = []
+  let size = 0
+  for await (const chunk of chunks) {
+    parts.push(chunk)
+    size += chunk.length
+  }
+  if (parts.length === 1) return parts[0] as Uint8Array
+  const out = new Uint8Array(size)
+  let offset = 0
+  for (const part of parts) {
+    out.set(part, offset)
+    offset += part.length
+  }
+  return out
+}
+
+export class EntryStore {
+  readonly #blocks: Blockstore
+  readonly #index: Datastore
+  readonly #heads = new Map<string, StoredHead | null>()
+  readonly #locks = new Map<string, Promise<unknown>>()
+
+  constructor (blocks: Blockstore, index: Datastore) {
+    this.#blocks = blocks
+    this.#index = index
+  }
+
+  async head (author: string): Promise<StoredHead | null> {
+    if (this.#heads.has(author)) return this.#heads.get(author) ?? null
+    let head: StoredHead | null = null
+    if (await this.#index.has(headKey(author))) {
+      const raw = dagCbor.decode<{ seq: number, cid: CID, ts: number }>(await this.#index.get(headKey(author)))
+      head = { seq: raw.seq, cid: CID.asCID(raw.cid) as CID, ts: raw.ts }
+    }
+    this.#heads.set(author, head)
+    return head
+  }
+
+  async cidAt (author: string, seq: number): Promise<CID | undefined> {
+    const key = logKey(author, seq)
+    if (!await this.#index.has(key)) return undefined
+    return CID.decode(await this.#index.get(key))
+  }
+
+  async hasBlock (cid: CID): Promise<boolean> {
+    return await this.#blocks.has(cid)
+  }
+
+  async getBytes (cid: CID): Promise<Uint8Array | undefined> {
+    if (!await this.#blocks.has(cid)) return undefined
+    return await collect(this.#blocks.get(cid))
+  }
+
+  async get (cid: CID): Promise<VerifiedEntry | undefined> {
+    const bytes = await this.getBytes(cid)
+    return bytes === undefined ? undefined : restoreVerified(bytes, cid)
+  }
+
+  async at (author: string, seq: number): Promise<VerifiedEntry | undefined> {
+    const cid = await this.cidAt(author, seq)
+    return cid === undefined ? undefined : await this.get(cid)
+  }
+
+  /** Entry bytes of `author` from seq `from` to `to` inclusive, in order; stops at the first missing one. */
+  async * range (author: string, from: number, to: number, options: { signal?: AbortSignal } = {}): AsyncGenerator<Uint8Array> {
+    for (let seq = from; seq <= to; seq++) {
+      options.signal?.throwIfAborted()
+      const cid = await this.cidAt(author, seq)
+      if (cid === undefined) return
+      const bytes = await this.getBytes(cid)
+      if (bytes === undefined) return
+      yield bytes
+    }
+  }
+
+  /** Entries of `author`, newest first, starting below seq `before` (exclusive). */
+  async * newestFirst (author: string, before = Infinity): AsyncGenerator<VerifiedEntry> {
+    const head = await this.head(author)
+    if (head === null) return
+    for (let seq = Math.min(head.seq, before - 1); seq >= 1; seq--) {
+      const v = await this.at(author, seq)
+      if (v !== undefined) yield v
+    }
+  }
+
+  /**
+   * Append a verified entry to its author's log. Throws the chain errors of core/log.ts; a second
+   * entry at a held seq is stored as fork evidence and then thrown as ForkError.
+   */
+  async append (v: VerifiedEntry): Promise<AppendResult> {
+    const results = await this.appendMany([v])
+    return results[0] ?? 'duplicate'
+  }
+
+  /**
+   * Append consecutive entries of one author in one index batch (sync delivers them that way).
+   * Entries before the first failing one are kept; the failure is thrown after they are written.
+   */
+  async appendMany (entries: VerifiedEntry[]): Promise<AppendResult[]> {
+    const first = entries[0]
+    if (first === undefined) return []
+    const author = first.entry.author
+    return await this.#locked(author, async () => {
+      let head = await this.head(author)
+      const accepted: VerifiedEntry[] = []
+      const results: AppendResult[] = []
+      let failure: unknown
+      for (const v of entries) {
+        try {
+          if (head !== null && v.entry.seq <= head.seq && v.entry.author === author) {
+            const held = await this.cidAt(author, v.entry.seq) ?? accepted.find(a => a.entry.seq === v.entry.seq)?.cid
+            if (held !== undefined && held.equals(v.cid)) {
+              results.push('duplicate')
+              continue
+            }
+            if (held !== undefined) {
+              await this.#recordFork(author, v.entry.seq, held, v)
+              const heldEntry = accepted.find(a => a.cid.equals(held)) ?? await this.get(held)
+              if (heldEntry === undefined) throw new StoreCorruptionError(`index names ${held.toString()} but its block is missing`)
+              throw new ForkError(author, v.entry.seq, [heldEntry, v] as const)
+            }
+          }
+          checkNext(author, head, v)
+          accepted.push(v)
+          results.push('added')
+          head = { seq: v.entry.seq, cid: v.cid, ts: v.entry.ts }
+        } catch (err) {
+          failure = err
+          break
+        }
+      }
+      if (accepted.length > 0) await this.#write(author, accepted)
+      if (failure !== undefined) throw failure
+      return results
+    })
+  }
+
+  /** Fork evidence held for `author`: pairs of CIDs signed at one seq. */
+  async forks (author: string): Promise<Array<{ seq: number, cids: [CID, CID] }>> {
+    const out: Array<{ seq: number, cids: [CID, CID] }> = []
+    for await (const { key, value } of this.#index.query({ prefix: `/flock/fork/${author}/` })) {
+      const cids = dagCbor.decode<[CID, CID]>(value)
+      out.push({ seq: Number(key.baseNamespace()), cids: [CID.asCID(cids[0]) as CID, CID.asCID(cids[1]) as CID] })
+    }
+    return out
+  }
+
+  /** Every author this store holds a log for. */
+  async authors (): Promise<string[]> {
+    const out: string[] = []
+    for await (const key of this.#index.queryKeys({ prefix: '/flock/head/' })) out.push(key.baseNamespace())
+    return out
+  }
+
+  async #write (author: string, accepted: VerifiedEntry[]): Promise<void> {
+    // Blocks first: an index entry must never point at a block that is not there.
+    for (const v of accepted) await this.#blocks.put(v.cid, v.bytes)
+    const last = accepted[accepted.length - 1] as VerifiedEntry
+    const batch = this.#index.batch()
+    for (const v of accepted) batch.put(logKey(author, v.entry.seq), v.cid.bytes)
+    const head: StoredHead = { seq: last.entry.seq, cid: last.cid, ts: last.entry.ts }
+    batch.put(headKey(author), dagCbor.encode({ seq: head.seq, cid: head.cid, ts: head.ts }))
+    await batch.commit()
+    this.#heads.set(author, head)
+  }
+
+  async #recordFork (author: string, seq: number, held: CID, other: VerifiedEntry): Promise<void> {
+    await this.#blocks.put(other.cid, other.bytes)
+    await this.#index.put(forkKey(author, seq), dagCbor.encode([held, other.cid]))
+  }
+
+  async #locked<T> (author: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.#locks.get(author) ?? Promise.resolve()
+    const run = previous.then(fn, fn)
+    const settled = run.catch(() => {})
+    this.#locks.set(author, settled)
+    try {
+      return await run
+    } finally {
+      if (this.#locks.get(author) === settled) this.#locks.delete(author)
+    }
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * The catch-up sync protocol (PROTOCOL.md §9): one stream per exchange, the requester names the
+ * authors it wants and the seq it holds of each, the responder streams every missing entry in order.
+ * History therefore moves in one round trip per batch of authors, never one per entry.
+ */
+import { lpStream } from '@libp2p/utils'
+import type { Stream } from '@libp2p/interface'
+import {
+  MAX_SYNC_FRAME_BYTES, SyncFrameError, checkTimestamp, decodeFrame, encodeFrame, verifyEntry,
+  WrongAuthorError, type VerifiedEntry, type Want
+} from '../core/index.js'
+import type { EntryStore } from './store.js'
+import { SYNC_MAX_ENTRIES_PER_AUTHOR, SYNC_WRITE_BATCH } from './constants.js'
+
+export interface SyncProgress {
+  /** Entries received and stored so far in this exchange. */
+  received: number
+  /** Entries the responder announced it would send so far. */
+  expected: number
+}
+
+export interface SyncResult extends SyncProgress {
+  /** Authors the responder holds more of than it sent in this exchange: ask again. */
+  more: string[]
+}
+
+/** Answer one sync request on `stream` from `store`. */
+export async function serveSync (stream: Stream, store: EntryStore, options: { signal?: AbortSignal } = {}): Promise<void> {
+  const lp = lpStream(stream, { maxDataLength: MAX_SYNC_FRAME_BYTES })
+  try {
+    const request = decodeFrame((await lp.read(options)).subarray())
+    if (request.t !== 'want') throw new SyncFrameError(`expected a want frame, got ${request.t}`)
+    for (const { author, after } of request.want) {
+      const head = (await store.head(author))?.seq ?? 0
+      const from = after + 1
+      const to = Math.max(after, Math.min(head, after + SYNC_MAX_ENTRIES_PER_AUTHOR))
+      await lp.write(encodeFrame({ t: 'range', author, from, to, head }), options)
+      let pending: Uint8Array[] = []
+      for await (const bytes of store.range(author, from, to, options)) {
+        pending.push(encodeFrame({ t: 'entry', bytes }))
+        if (pending.length >= SYNC_WRITE_BATCH) {
+          await lp.writeV(pending, options)
+          pending = []
+        }
+      }
+      if (pending.length > 0) await lp.writeV(pending, options)
+    }
+    await lp.write(encodeFrame({ t: 'end' }), options)
+    await stream.close(options)
+  } catch (err) {
+    stream.abort(err as Error)
+  }
+}
+
+/**
+ * Ask the peer behind `stream` for everything after `wants` and store what arrives. Every entry is
+ * verified (signature, schema, timestamp) and chained onto the local log before it is kept; on any
+ * error the entries already stored stay, so asking again resumes with no gap and no duplicate.
+ */
+export async function requestSync (
+  stream: Stream, store: EntryStore, wants: Want[],
+  options: { signal?: AbortSignal, onProgress?: (p: SyncProgress) => void, onEntries?: (entries: VerifiedEntry[]) => void } = {}
+): Promise<SyncResult> {
+  const lp = lpStream(stream, { maxDataLength: MAX_SYNC_FRAME_BYTES })
+  const progress: SyncResult = { received: 0, expected: 0, more: [] }
+  let author: string | undefined
+  let batch: VerifiedEntry[] = []
+  const flush = async (): Promise<void> => {
+    if (batch.length === 0) return
+    const entries = batch
+    batch = []
+    await store.appendMany(entries)
+    progress.received += entries.length
+    options.onEntries?.(entries)
+    options.onProgress?.({ received: progress.received, expected: progress.expected })
+  }
+  try {
+    await lp.write(encodeFrame({ t: 'want', want: wants }), options)
+    while (true) {
+      const frame = decodeFrame((await lp.read(options)).subarray())
+      if (frame.t === 'end') break
+      if (frame.t === 'range') {
+        await flush()
+        author = frame.author
+        progress.expected += Math.max(0, frame.to - frame.from + 1)
+        if (frame.head > frame.to) progress.more.push(frame.author)
+        options.onProgress?.({ received: progress.received, expected: progress.expected })
+        continue
+      }
+      if (frame.t !== 'entry' || author === undefined) throw new SyncFrameError(`unexpected ${frame.t} frame`)
+      const v = await verifyEntry(frame.bytes)
+      if (v.entry.author !== author) throw new WrongAuthorError(`entry by ${v.entry.author} inside the range of ${author}`)
+      checkTimestamp(v)
+      batch.push(v)
+      if (batch.length >= SYNC_WRITE_BATCH) await flush()
+    }
+    await flush()
+    await stream.close(options)
+    return progress
+  } catch (err) {
+    await flush().catch(() => {})
+    stream.abort(err as Error)
+    throw err
+  }
+}
