@@ -8,7 +8,7 @@ import { CID } from 'multiformats/cid'
 import {
   entryView, isAuthorId, isFlockError, postBody, type VerifiedEntry
 } from '../lib/core/index.js'
-import type { FlockNode } from '../lib/p2p/node.js'
+import type { FlockNode, FlockNodeEvents } from '../lib/p2p/node.js'
 import { HttpError, readJson, sendError, sendJson } from './http.js'
 
 const MAX_TIMELINE = 500
@@ -28,6 +28,33 @@ export async function startApi (node: FlockNode, port: number): Promise<{ server
   })
   const { port: bound } = server.address() as AddressInfo
   return { server, url: `http://127.0.0.1:${bound}` }
+}
+
+/**
+ * Server-sent events of what the node stores and syncs, so scripts and tests can wait for an entry to
+ * arrive instead of polling: `entry` {cid, author, seq, kind, source}, `sync` {peer, received}, `fork`.
+ */
+function streamEvents (node: FlockNode, req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' })
+  res.write(': connected\n\n')
+  const send = (event: string, data: unknown): void => { res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`) }
+  const onEntry = (evt: FlockNodeEvents['entry']): void => {
+    const { entry, source } = evt.detail
+    send('entry', { cid: entry.cid.toString(), author: entry.entry.author, seq: entry.entry.seq, kind: entry.entry.kind, ts: entry.entry.ts, source })
+  }
+  const onSync = (evt: FlockNodeEvents['sync:done']): void => { send('sync', evt.detail) }
+  const onFork = (evt: FlockNodeEvents['fork']): void => {
+    const err = evt.detail
+    send('fork', { author: err.author, seq: err.seq, cids: err.evidence.map(v => v.cid.toString()) })
+  }
+  node.addEventListener('entry', onEntry)
+  node.addEventListener('sync:done', onSync)
+  node.addEventListener('fork', onFork)
+  req.once('close', () => {
+    node.removeEventListener('entry', onEntry)
+    node.removeEventListener('sync:done', onSync)
+    node.removeEventListener('fork', onFork)
+  })
 }
 
 function stringField (body: Record<string, unknown>, name: string): string {
@@ -60,6 +87,8 @@ async function handle (node: FlockNode, req: IncomingMessage, res: ServerRespons
   const route = `${req.method ?? 'GET'} /${path[0] ?? ''}`
 
   switch (route) {
+    case 'GET /events':
+      return streamEvents(node, req, res)
     case 'GET /status': {
       const connections = node.connections()
       return sendJson(res, 200, {

@@ -55,7 +55,8 @@ export interface FlockNodeOptions {
   connectionGater?: ConnectionGater
   /**
    * Weight of gossipsub's IP-colocation penalty. Peers reached through one relay share its address,
-   * and tests run every peer on 127.0.0.1, so callers tune it; the default is gossipsub's.
+   * and tests run every peer on 127.0.0.1, so callers tune it; the default is gossipsub's (-5 beyond
+   * 10 peers per IP).
    */
   ipColocationFactorWeight?: number
   maxConnections?: number
@@ -122,9 +123,7 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
       // Small networks (a few followers) would otherwise never form a mesh of the default size.
       floodPublish: true,
       Dlo: 1,
-      scoreParams: {
-        IPColocationFactorWeight: options.ipColocationFactorWeight ?? -53
-      }
+      scoreParams: options.ipColocationFactorWeight === undefined ? {} : { IPColocationFactorWeight: options.ipColocationFactorWeight }
     })
     const helia = withBitswap(withLibp2pLight(createHeliaLight({ blockstore: options.blockstore, datastore: new MemoryDatastore() }), {
       ...(options.nodeKey !== undefined ? { privateKey: options.nodeKey } : {}),

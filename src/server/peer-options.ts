@@ -1,0 +1,49 @@
+/**
+ * Flags of `npm run peer`. Every flag can also come from FLOCK_<FLAG> in the environment (flags win).
+ */
+import { parseFlags, type FlagSpec } from './flags.js'
+
+export interface PeerOptions {
+  data: string
+  relays: string[]
+  bootstrap: string[]
+  apiPort: number
+  tcpPort: number
+  webrtc: boolean
+  ipColocationWeight?: number
+}
+
+const spec = {
+  data: { type: 'string', default: '.flock/peer', help: 'directory for keys, log and replicated data' },
+  relay: { type: 'string', multiple: true, help: 'relay multiaddr to keep a connection to (repeatable)' },
+  bootstrap: { type: 'string', multiple: true, help: "URL of a relay's /bootstrap to read relay addresses from (repeatable)" },
+  'api-port': { type: 'port', default: 0, help: 'port of the JSON API on 127.0.0.1 (0: any free port)' },
+  'tcp-port': { type: 'port', default: 0, help: 'TCP port for direct peer connections on 127.0.0.1 (0: any)' },
+  webrtc: { type: 'boolean', default: true, help: 'accept WebRTC so browsers can connect directly (--no-webrtc to turn off)' },
+  'ip-colocation-weight': { type: 'number', help: "gossipsub's IP-colocation penalty weight (<= 0); 0 when all peers share one IP" }
+} satisfies Record<string, FlagSpec>
+
+export type PeerOptionsResult =
+  | { kind: 'options', options: PeerOptions }
+  | { kind: 'help', text: string }
+  | { kind: 'error', message: string }
+
+export function peerOptions (argv: string[], env: NodeJS.ProcessEnv): PeerOptionsResult {
+  const result = parseFlags(spec, argv, env, 'npm run peer --')
+  if (result.kind !== 'flags') return result
+  const f = result.flags
+  const weight = f['ip-colocation-weight']
+  if (weight !== undefined && weight > 0) return { kind: 'error', message: '--ip-colocation-weight must be <= 0' }
+  return {
+    kind: 'options',
+    options: {
+      data: f.data,
+      relays: f.relay,
+      bootstrap: f.bootstrap,
+      apiPort: f['api-port'],
+      tcpPort: f['tcp-port'],
+      webrtc: f.webrtc,
+      ...(weight !== undefined ? { ipColocationWeight: weight } : {})
+    }
+  }
+}

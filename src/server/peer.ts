@@ -1,0 +1,68 @@
+/**
+ * `npm run peer`: a headless Flock peer — an always-on seeder, a bot, or a test participant. It keeps
+ * its author key, device key, log, follows and everything it replicated under --data, and offers the
+ * JSON API of DESIGN §3 on 127.0.0.1.
+ */
+import { join } from 'node:path'
+import { authorFromPrivateKey, exportAuthor, generateAuthor, importAuthor } from '../lib/core/index.js'
+import { createNodeFlockNode } from '../lib/p2p/runtime-node.js'
+import { startApi } from './api.js'
+import { loadOrCreateKey, loadOrCreateText } from './keys.js'
+import { peerOptions, type PeerOptions } from './peer-options.js'
+
+async function fetchBootstrap (url: string): Promise<string[]> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(10_000) })
+  if (!res.ok) throw new Error(`bootstrap ${url} answered ${res.status}`)
+  const body = await res.json() as { multiaddrs?: unknown }
+  if (!Array.isArray(body.multiaddrs) || !body.multiaddrs.every(a => typeof a === 'string')) {
+    throw new Error(`bootstrap ${url} did not return {"multiaddrs": [...]}`)
+  }
+  // A browser-facing relay also lists WebRTC-Direct addresses; a Node peer reaches it over WebSockets.
+  return body.multiaddrs.filter(a => a.includes('/ws'))
+}
+
+export async function runPeer (options: PeerOptions): Promise<void> {
+  const backup = await loadOrCreateText(join(options.data, 'author.json'), async () => exportAuthor(await generateAuthor()))
+  const author = importAuthor(backup)
+  const nodeKey = await loadOrCreateKey(join(options.data, 'node.key'))
+  const relays = [...options.relays]
+  for (const url of options.bootstrap) relays.push(...await fetchBootstrap(url))
+  const node = await createNodeFlockNode({
+    author: authorFromPrivateKey(author.privateKey),
+    nodeKey,
+    dataDir: options.data,
+    relays,
+    tcpPort: options.tcpPort,
+    webrtc: options.webrtc,
+    ...(options.ipColocationWeight !== undefined ? { ipColocationFactorWeight: options.ipColocationWeight } : {})
+  })
+  const api = await startApi(node, options.apiPort)
+  process.stdout.write(JSON.stringify({ event: 'ready', author: author.id, peerId: node.peerId.toString(), api: api.url }) + '\n')
+
+  let stopping = false
+  const shutdown = (): void => {
+    if (stopping) return
+    stopping = true
+    api.server.close()
+    api.server.closeAllConnections()
+    node.stop().then(() => process.exit(0), (err: Error) => {
+      console.error(`peer: error while stopping: ${err.message}`)
+      process.exit(1)
+    })
+  }
+  process.once('SIGINT', shutdown)
+  process.once('SIGTERM', shutdown)
+}
+
+const parsed = peerOptions(process.argv.slice(2), process.env)
+if (parsed.kind === 'help') {
+  process.stdout.write(parsed.text)
+} else if (parsed.kind === 'error') {
+  console.error(`peer: ${parsed.message}`)
+  process.exit(2)
+} else {
+  runPeer(parsed.options).catch((err: Error) => {
+    console.error(`peer: ${err.message}`)
+    process.exit(1)
+  })
+}

@@ -1,0 +1,114 @@
+/**
+ * Test harness for the Node entry points: start `relay` or `peer` as real child processes, wait for
+ * their JSON ready line (an event, never a sleep), talk to their HTTP endpoints, and stop them.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { createInterface } from 'node:readline'
+
+export const repo = resolve(import.meta.dirname, '..', '..')
+
+export interface Proc<R> {
+  child: ChildProcess
+  ready: R
+  stderr: () => string
+  /** SIGTERM and wait for exit; resolves with the exit code. */
+  stop: (signal?: NodeJS.Signals) => Promise<number | null>
+  exited: Promise<number | null>
+}
+
+export interface RelayReady { event: 'ready', peerId: string, multiaddrs: string[], http: string }
+export interface PeerReady { event: 'ready', author: string, peerId: string, api: string }
+
+const live = new Set<ChildProcess>()
+
+export function spawnEntry (entry: 'relay' | 'peer', args: string[], env: Record<string, string> = {}): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--import', './src/server/polyfill.ts', `src/server/${entry}.ts`, ...args], {
+    cwd: repo,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  live.add(child)
+  child.once('exit', () => live.delete(child))
+  return child
+}
+
+/** Start an entry point and resolve once it printed its ready line (reject if it exits first). */
+export async function start<R> (entry: 'relay' | 'peer', args: string[], options: { env?: Record<string, string>, timeoutMs?: number } = {}): Promise<Proc<R>> {
+  const child = spawnEntry(entry, args, options.env)
+  let err = ''
+  child.stderr?.on('data', (d: Buffer) => { err += d.toString() })
+  const exited = new Promise<number | null>(resolve => child.once('exit', (code) => resolve(code)))
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })
+  const ready = await new Promise<R>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${entry} not ready within ${options.timeoutMs ?? 30_000} ms; stderr: ${err}`)), options.timeoutMs ?? 30_000)
+    void exited.then((code) => { clearTimeout(timer); reject(new Error(`${entry} exited with ${String(code)} before ready; stderr: ${err}`)) })
+    lines.on('line', (line) => {
+      const msg = JSON.parse(line) as { event?: string }
+      if (msg.event === 'ready') {
+        clearTimeout(timer)
+        resolve(msg as R)
+      }
+    })
+  })
+  return {
+    child,
+    ready,
+    stderr: () => err,
+    exited,
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal)
+      return await exited
+    }
+  }
+}
+
+/** Run an entry point to completion (for bad-flag checks); resolves with exit code and output. */
+export async function run (entry: 'relay' | 'peer', args: string[], env: Record<string, string> = {}): Promise<{ code: number | null, stdout: string, stderr: string }> {
+  const child = spawnEntry(entry, args, env)
+  let stdout = ''
+  let stderr = ''
+  child.stdout?.on('data', (d: Buffer) => { stdout += d.toString() })
+  child.stderr?.on('data', (d: Buffer) => { stderr += d.toString() })
+  const code = await new Promise<number | null>(resolve => child.once('exit', resolve))
+  return { code, stdout, stderr }
+}
+
+export function killAll (): void {
+  for (const child of live) child.kill('SIGKILL')
+}
+
+export async function tempDir (prefix = 'flock-test-'): Promise<{ path: string, remove: () => Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), prefix))
+  return { path, remove: async () => { await rm(path, { recursive: true, force: true }) } }
+}
+
+export async function api<T = unknown> (base: string, method: string, path: string, body?: unknown): Promise<{ status: number, body: T }> {
+  const res = await fetch(base + path, {
+    method,
+    ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {})
+  })
+  const text = await res.text()
+  return { status: res.status, body: (text === '' ? undefined : JSON.parse(text)) as T }
+}
+
+/**
+ * Poll `check` until it returns a value other than undefined. Polling an HTTP API is the only way to
+ * observe another process's state; the loop is bounded and fails loudly.
+ */
+export async function until<T> (what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000, everyMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let last: unknown
+  while (Date.now() < deadline) {
+    try {
+      const value = await check()
+      if (value !== undefined) return value
+    } catch (err) {
+      last = err
+    }
+    await new Promise(resolve => setTimeout(resolve, everyMs))
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last !== undefined ? `: ${String(last)}` : ''}`)
+}
