@@ -9,10 +9,10 @@
  * ```
  */
 import type { CID } from 'multiformats/cid'
-import { isTag, type Media, type PostBody, type VerifiedEntry } from './entry.js'
+import type { Media, PostBody, VerifiedEntry } from './entry.js'
 import { isAuthorId } from './identity.js'
 import { MAX_MENTIONS, MAX_TAGS } from './constants.js'
-import { extractMentions, extractTags } from './text.js'
+import { extractMentions, extractTags, isTag } from './text.js'
 
 export interface PostOptions {
   replyTo?: VerifiedEntry

@@ -24,7 +24,8 @@ import {
   NonCanonicalEncodingError, TextTooLongError, UnsupportedVersionError
 } from './errors.js'
 import { isAuthorId, publicKeyOfAuthor, type Author } from './identity.js'
-import { withinGraphemes, countGraphemes } from './text.js'
+import { isTag, withinGraphemes, countGraphemes } from './text.js'
+import { isCanonicalS, verifyEd25519 } from './signature.js'
 
 export const ENTRY_KINDS = ['post', 'like', 'repost', 'follow', 'unfollow', 'profile', 'delete'] as const
 export type EntryKind = typeof ENTRY_KINDS[number]
@@ -113,9 +114,6 @@ export interface VerifiedEntry<K extends EntryKind = EntryKind> {
 const ENTRY_KEYS = ['author', 'body', 'kind', 'prev', 'seq', 'sig', 'ts', 'v']
 const domainBytes = new TextEncoder().encode(SIGNING_DOMAIN)
 
-// Ed25519 group order L; RFC 8032 §5.1.7 requires S < L. Checked here so every runtime's crypto
-// library applies the same rule (some accept non-canonical S).
-const ED25519_L = (1n << 252n) + 27742317777372353535851937790883648493n
 
 /** The exact bytes an author signs: the domain prefix, then the canonical encoding of all fields but sig. */
 export function signingInput (entry: UnsignedEntry): Uint8Array {
@@ -149,7 +147,8 @@ export async function createEntry<K extends EntryKind> (
     body: stripUndefined(body)
   } as UnsignedEntry
   checkSchema(unsigned)
-  const sig = await author.privateKey.sign(signingInput(unsigned))
+  // node:crypto hands back a Buffer; entries hold plain bytes so they compare equal to decoded ones.
+  const sig = Uint8Array.from(await author.privateKey.sign(signingInput(unsigned)))
   const entry = { ...unsigned, sig } as Entry<K>
   const bytes = dagCbor.encode(entry)
   if (bytes.length > MAX_ENTRY_BYTES) throw new EntryTooLargeError(bytes.length, MAX_ENTRY_BYTES)
@@ -195,7 +194,9 @@ export function decodeEntry (bytes: Uint8Array): Entry {
   if (!isPlainObject(value)) throw new EntrySchemaError('entry', 'must be a map')
   if (value.v !== ENTRY_VERSION) {
     if (!('v' in value)) throw new EntrySchemaError('v', 'is required')
-    throw new UnsupportedVersionError(`entry version ${String(value.v)} is not supported (this is version ${ENTRY_VERSION})`)
+    // Not String(value.v): a decoded map with its own `toString` key makes String() throw a TypeError.
+    const got = typeof value.v === 'number' ? value.v : typeof value.v
+    throw new UnsupportedVersionError(`entry version ${got} is not supported (this is version ${ENTRY_VERSION})`)
   }
   exactKeys('entry', value, ENTRY_KEYS, [])
   const sig = value.sig
@@ -206,20 +207,10 @@ export function decodeEntry (bytes: Uint8Array): Entry {
 
 async function checkSignature (entry: Entry): Promise<void> {
   const key = publicKeyOfAuthor(entry.author)
-  if (!canonicalS(entry.sig)) throw new InvalidSignatureError('signature scalar is not canonical (S >= L)')
-  let ok: boolean
-  try {
-    ok = await key.verify(signingInput(entry), entry.sig)
-  } catch {
-    ok = false
+  if (!isCanonicalS(entry.sig)) throw new InvalidSignatureError('signature scalar is not canonical (S >= L)')
+  if (!await verifyEd25519(key.raw, entry.sig, signingInput(entry))) {
+    throw new InvalidSignatureError(`signature does not verify for author ${entry.author}`)
   }
-  if (!ok) throw new InvalidSignatureError(`signature does not verify for author ${entry.author}`)
-}
-
-function canonicalS (sig: Uint8Array): boolean {
-  let s = 0n
-  for (let i = 63; i >= 32; i--) s = (s << 8n) | BigInt(sig[i] as number)
-  return s < ED25519_L
 }
 
 /** Schema rules shared by creation and verification: PROTOCOL.md §3. */
@@ -304,13 +295,11 @@ function checkPost (body: Record<string, unknown>): void {
   }
 }
 
-export function isTag (t: string): boolean {
-  return t.length >= 1 && t.length <= MAX_TAG_LENGTH && /^[\p{L}\p{N}_]+$/u.test(t) &&
-    t === t.normalize('NFC').toLowerCase()
-}
 
 function text (field: string, value: unknown, limit: number): void {
   if (typeof value !== 'string') throw new EntrySchemaError(field, 'must be a string')
+  // A lone surrogate encodes as U+FFFD, so the signed bytes would say something other than the entry.
+  if (/\p{Cs}/u.test(value)) throw new EntrySchemaError(field, 'must be well-formed Unicode (no lone surrogates)')
   if (!withinGraphemes(value, limit)) throw new TextTooLongError(field, countGraphemes(value), limit)
 }
 

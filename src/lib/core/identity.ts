@@ -14,6 +14,8 @@ import { peerIdFromPublicKey, peerIdFromString } from '@libp2p/peer-id'
 import type { Ed25519PrivateKey, Ed25519PublicKey } from '@libp2p/interface'
 import { base64url } from 'multiformats/bases/base64'
 import { InvalidAuthorError } from './errors.js'
+import { isStrictPublicKey } from './signature.js'
+import { ed25519 } from '@noble/curves/ed25519.js'
 
 export interface Author {
   /** PeerId string of the public key. */
@@ -64,6 +66,8 @@ export function publicKeyOfAuthor (id: string): Ed25519PublicKey {
   }
   // Non-canonical spellings of one key (e.g. other multibase) would give one author two ids.
   if (key.toString() !== id) throw new InvalidAuthorError('author id is not in canonical form')
+  // Small-order and off-curve keys let anyone forge "signatures" some libraries accept (PROTOCOL.md §1).
+  if (!isStrictPublicKey(key.raw)) throw new InvalidAuthorError(`author ${id} is not a valid Ed25519 public key`)
   if (keyCache.size >= KEY_CACHE_SIZE) keyCache.clear()
   keyCache.set(id, key)
   return key
@@ -105,7 +109,8 @@ export function importAuthor (text: string): Author {
   if (typeof parsed !== 'object' || parsed === null) throw new InvalidBackupError('backup is not an object')
   const b = parsed as Partial<AuthorBackup>
   if (b.format !== BACKUP_FORMAT) throw new InvalidBackupError('not a Flock identity backup')
-  if (b.version !== BACKUP_VERSION) throw new InvalidBackupError(`unsupported backup version ${String(b.version)}`)
+  // Not String(b.version): JSON like {"toString": 1} makes String() throw a TypeError.
+  if (b.version !== BACKUP_VERSION) throw new InvalidBackupError(`unsupported backup version ${typeof b.version === 'number' ? b.version : typeof b.version}`)
   if (typeof b.privateKey !== 'string') throw new InvalidBackupError('backup has no private key')
   let key
   try {
@@ -114,6 +119,10 @@ export function importAuthor (text: string): Author {
     throw new InvalidBackupError('private key is unreadable')
   }
   if (key.type !== 'Ed25519') throw new InvalidBackupError('private key is not Ed25519')
+  // The protobuf form carries seed and public key side by side; a mismatched pair would sign
+  // entries that never verify.
+  const derived = ed25519.getPublicKey(key.raw.subarray(0, 32))
+  if (!derived.every((b, i) => b === key.publicKey.raw[i])) throw new InvalidBackupError('private and public key in the backup do not match')
   const author = authorFromPrivateKey(key)
   if (b.author !== undefined && b.author !== author.id) throw new InvalidBackupError('private key does not match the author id in the backup')
   return author
