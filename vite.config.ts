@@ -8,6 +8,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     setupFiles: ['./src/server/polyfill.ts'],
+    // Node 20 has no global WebSocket, which @libp2p/websockets dials with (DESIGN §5).
+    execArgv: ['--experimental-websocket'],
     testTimeout: 60_000,
     hookTimeout: 60_000
   }

@@ -1,0 +1,277 @@
+/**
+ * The relay as operators and peers see it: a real `npm run relay` process on 127.0.0.1, its CLI
+ * contract, its HTTP endpoints, and real libp2p clients (WebSockets only; WebRTC tests need a network
+ * namespace) that reserve a slot, exchange data over a relayed circuit and meet on the discovery topic.
+ */
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { gossipsub, StrictNoSign, type GossipSub } from '@libp2p/gossipsub'
+import { identify } from '@libp2p/identify'
+import type { Connection, Libp2p, PeerId, PeerInfo, Stream } from '@libp2p/interface'
+import { noise } from '@libp2p/noise'
+import { pubsubPeerDiscovery } from '@libp2p/pubsub-peer-discovery'
+import { webSockets } from '@libp2p/websockets'
+import { yamux } from '@libp2p/yamux'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createLibp2p } from 'libp2p'
+import { createSocket } from 'node:dgram'
+import { stat } from 'node:fs/promises'
+import { createServer, type AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DISCOVERY_TOPIC } from '../../src/lib/core/constants.js'
+import { killAll, run, start, tempDir, type Proc, type RelayReady } from './harness.js'
+
+const ECHO = '/flock-test/echo/1.0.0'
+const PAYLOAD_BYTES = 64 * 1024
+const ANY_PORTS = ['--ws-port', '0', '--webrtc-direct-port', '0', '--http-port', '0']
+
+type Client = Libp2p<{ pubsub: GossipSub, identify: unknown }>
+
+const dirs: Array<{ remove: () => Promise<void> }> = []
+const clients: Client[] = []
+
+async function dataDir (): Promise<string> {
+  const dir = await tempDir('flock-relay-test-')
+  dirs.push(dir)
+  return dir.path
+}
+
+async function metrics (relay: Proc<RelayReady>): Promise<Map<string, number>> {
+  const res = await fetch(`${relay.ready.http}/metrics`)
+  expect(res.headers.get('content-type')).toMatch(/^text\/plain/)
+  const values = new Map<string, number>()
+  for (const line of (await res.text()).split('\n')) {
+    const [name, value] = line.split(' ')
+    if (name !== undefined && value !== undefined && !name.startsWith('#')) values.set(name, Number(value))
+  }
+  return values
+}
+
+async function metric (relay: Proc<RelayReady>, name: string): Promise<number> {
+  const value = (await metrics(relay)).get(name)
+  if (value === undefined) throw new Error(`relay reports no ${name}`)
+  return value
+}
+
+/** A browser-like peer: WebSockets to the relay, a reservation on it, gossip on the discovery topic. */
+async function createClient (relayWs: string, options: { listenWs?: boolean } = {}): Promise<Client> {
+  const node = await createLibp2p({
+    start: false,
+    addresses: { listen: [`${relayWs}/p2p-circuit`, ...(options.listenWs === true ? ['/ip4/127.0.0.1/tcp/0/ws'] : [])] },
+    transports: [webSockets(), circuitRelayTransport()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    peerDiscovery: [pubsubPeerDiscovery({ topics: [DISCOVERY_TOPIC], interval: 200 })],
+    services: {
+      identify: identify(),
+      pubsub: gossipsub({ globalSignaturePolicy: StrictNoSign, ignoreDuplicatePublishError: true })
+    }
+  })
+  clients.push(node)
+  await node.handle(ECHO, (stream) => { void echo(stream) }, { runOnLimitedConnection: true })
+  return node
+}
+
+async function echo (stream: Stream): Promise<void> {
+  for await (const chunk of stream) {
+    if (!stream.send(chunk)) await stream.onDrain()
+  }
+  await stream.close()
+}
+
+/** Send PAYLOAD_BYTES over a new echo stream on `conn` and wait until all of it came back. */
+async function echoOver (conn: Connection): Promise<void> {
+  const stream = await conn.newStream(ECHO, { runOnLimitedConnection: true })
+  if (!stream.send(new Uint8Array(PAYLOAD_BYTES).fill(7))) await stream.onDrain()
+  let received = 0
+  for await (const chunk of stream) {
+    received += chunk.byteLength
+    if (received >= PAYLOAD_BYTES) break
+  }
+  expect(received).toBe(PAYLOAD_BYTES)
+  await stream.close()
+}
+
+async function onEvent<T> (target: EventTarget, type: string, match: (detail: T) => boolean): Promise<T> {
+  return await new Promise(resolve => {
+    const listener = (evt: Event): void => {
+      const detail = (evt as CustomEvent<T>).detail
+      if (!match(detail)) return
+      target.removeEventListener(type, listener)
+      resolve(detail)
+    }
+    target.addEventListener(type, listener)
+  })
+}
+
+async function busyPort (kind: 'tcp' | 'udp'): Promise<{ port: number, release: () => void }> {
+  if (kind === 'tcp') {
+    const server = createServer()
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+    return { port: (server.address() as AddressInfo).port, release: () => { server.close() } }
+  }
+  const socket = createSocket('udp4')
+  await new Promise<void>(resolve => socket.bind(0, '127.0.0.1', resolve))
+  return { port: socket.address().port, release: () => { socket.close() } }
+}
+
+afterAll(async () => {
+  await Promise.all(clients.map(async c => { await c.stop() }))
+  killAll()
+  await Promise.all(dirs.map(async d => { await d.remove() }))
+})
+
+describe('relay process', () => {
+  let relay: Proc<RelayReady>
+  let relayWs: string
+  let stdoutAfterReady = ''
+
+  beforeAll(async () => {
+    relay = await start<RelayReady>('relay', ['--data', await dataDir(), ...ANY_PORTS])
+    relay.child.stdout?.on('data', (d: Buffer) => { stdoutAfterReady += d.toString() })
+    relayWs = relay.ready.multiaddrs.find(a => a.includes('/ws/')) ?? ''
+  })
+
+  it('prints one ready line with its peer id, dialable addresses and HTTP URL', () => {
+    const { peerId, multiaddrs, http } = relay.ready
+    expect(peerId).toMatch(/^12D3KooW/)
+    expect(multiaddrs.length).toBeGreaterThanOrEqual(2)
+    for (const addr of multiaddrs) {
+      expect(addr.startsWith('/ip4/127.0.0.1/')).toBe(true)
+      expect(addr.endsWith(`/p2p/${peerId}`)).toBe(true)
+    }
+    expect(multiaddrs.some(a => /\/tcp\/[1-9]\d*\/ws\//.test(a))).toBe(true)
+    expect(multiaddrs.some(a => /\/udp\/[1-9]\d*\/webrtc-direct\/certhash\//.test(a))).toBe(true)
+    expect(http).toMatch(/^http:\/\/127\.0\.0\.1:[1-9]\d*$/)
+  })
+
+  it('serves /health, /bootstrap (to any origin), /metrics and a JSON 404', async () => {
+    const health = await fetch(`${relay.ready.http}/health`)
+    expect(health.status).toBe(200)
+    expect(await health.json()).toMatchObject({ status: 'ok', peerId: relay.ready.peerId, uptimeSeconds: expect.any(Number), connections: 0 })
+
+    const bootstrap = await fetch(`${relay.ready.http}/bootstrap`)
+    expect(bootstrap.headers.get('access-control-allow-origin')).toBe('*')
+    expect(await bootstrap.json()).toEqual({ peerId: relay.ready.peerId, multiaddrs: relay.ready.multiaddrs })
+
+    const values = await metrics(relay)
+    expect(values.get('flock_relay_connections')).toBe(0)
+    expect(values.get('flock_relay_reservations')).toBe(0)
+    expect(values.get('flock_relay_relayed_bytes_total')).toBe(0)
+
+    const missing = await fetch(`${relay.ready.http}/posts`)
+    expect(missing.status).toBe(404)
+    expect(await missing.json()).toMatchObject({ error: { code: 'NOT_FOUND' } })
+  })
+
+  it('gives a reservation to a WebSockets client and counts it', async () => {
+    const a = await createClient(relayWs)
+    await a.start()
+    expect(a.getMultiaddrs().some(ma => ma.toString().includes('/p2p-circuit'))).toBe(true)
+    expect(await metric(relay, 'flock_relay_reservations')).toBe(1)
+    expect(await metric(relay, 'flock_relay_connections')).toBe(1)
+  })
+
+  it('joins the discovery topic only, and forwards peer announcements', async () => {
+    const b = await createClient(relayWs, { listenWs: true })
+    const relaySubscribed = onEvent<{ peerId: PeerId, subscriptions: Array<{ topic: string, subscribe: boolean }> }>(
+      b.services.pubsub, 'subscription-change', d => d.peerId.toString() === relay.ready.peerId)
+    await b.start()
+    expect((await relaySubscribed).subscriptions).toEqual([{ topic: DISCOVERY_TOPIC, subscribe: true }])
+
+    // A newcomer's announcement: peers announce identical content, which gossip delivers once, so
+    // only an announcement made after b joined is sure to reach it.
+    const c = await createClient(relayWs)
+    const discovered = onEvent<PeerInfo>(b, 'peer:discovery', d => d.id.equals(c.peerId))
+    await c.start()
+    await discovered
+    expect(b.getConnections(c.peerId)).toHaveLength(0)
+    expect(await metric(relay, 'flock_relay_reservations')).toBe(3)
+  })
+
+  it('counts bytes carried over a relayed connection and none of a direct one', async () => {
+    const [a, b] = clients as [Client, Client]
+    // Reservations and gossip with the relay itself are not relayed traffic.
+    expect(await metric(relay, 'flock_relay_relayed_bytes_total')).toBe(0)
+
+    const bWs = b.getMultiaddrs().find(ma => ma.toString().includes('/ws/') && !ma.toString().includes('/p2p-circuit'))
+    if (bWs === undefined) throw new Error('b has no direct WebSockets address')
+    const direct = await a.dial(bWs)
+    expect(direct.limits).toBeUndefined()
+    await echoOver(direct)
+    await direct.close()
+    expect(await metric(relay, 'flock_relay_relayed_bytes_total')).toBe(0)
+
+    const relayed = await a.dial(multiaddr(`${relayWs}/p2p-circuit/p2p/${b.peerId.toString()}`))
+    expect(relayed.limits).toBeDefined()
+    await echoOver(relayed)
+    // The payload crossed the relay twice (there and back), each byte counted once, plus the peers'
+    // handshakes and framing.
+    const relayedBytes = await metric(relay, 'flock_relay_relayed_bytes_total')
+    expect(relayedBytes).toBeGreaterThanOrEqual(2 * PAYLOAD_BYTES)
+    expect(relayedBytes).toBeLessThan(3 * PAYLOAD_BYTES)
+  })
+
+  it('stops cleanly on SIGTERM with nothing more on stdout', async () => {
+    expect(await relay.stop('SIGTERM')).toBe(0)
+    expect(stdoutAfterReady).toBe('')
+  })
+})
+
+describe('relay key', () => {
+  it('is created with mode 0600 and reused after a restart (SIGINT)', async () => {
+    const dir = await dataDir()
+    const args = ['--data', dir, ...ANY_PORTS]
+    const first = await start<RelayReady>('relay', args)
+    expect(await first.stop('SIGINT')).toBe(0)
+    expect((await stat(join(dir, 'relay.key'))).mode & 0o777).toBe(0o600)
+    const second = await start<RelayReady>('relay', args)
+    expect(second.ready.peerId).toBe(first.ready.peerId)
+    expect(await second.stop()).toBe(0)
+  })
+})
+
+describe('relay command line', () => {
+  it('prints usage with defaults and env names for --help', async () => {
+    const { code, stdout } = await run('relay', ['--help'])
+    expect(code).toBe(0)
+    expect(stdout).toContain('--ws-port N')
+    expect(stdout).toContain('(default 9090); env FLOCK_WS_PORT')
+    expect(stdout).toContain('--circuit-bytes N')
+  })
+
+  it('rejects bad flags with one line on stderr and exit status 2', async () => {
+    const cases: Array<{ args: string[], env?: Record<string, string>, message: string }> = [
+      { args: ['--nope'], message: 'unknown flag --nope' },
+      { args: ['--ws-port', 'abc'], message: '--ws-port must be a port' },
+      { args: ['--http-port', '70000'], message: '--http-port must be a port' },
+      { args: ['--data'], message: '--data needs a value' },
+      { args: [], env: { FLOCK_MAX_RESERVATIONS: '0' }, message: '--max-reservations must be at least 1' }
+    ]
+    const results = await Promise.all(cases.map(async c => await run('relay', c.args, c.env)))
+    results.forEach(({ code, stdout, stderr }, i) => {
+      expect(code).toBe(2)
+      expect(stdout).toBe('')
+      expect(stderr.trimEnd().split('\n')).toHaveLength(1)
+      expect(stderr).toContain(cases[i]?.message)
+    })
+  })
+
+  it('reports a port in use in one line and exits 1', async () => {
+    const tcp = await busyPort('tcp')
+    const udp = await busyPort('udp')
+    try {
+      const [ws, webrtc] = await Promise.all([
+        run('relay', ['--data', await dataDir(), ...ANY_PORTS, '--ws-port', String(tcp.port)]),
+        run('relay', ['--data', await dataDir(), ...ANY_PORTS, '--webrtc-direct-port', String(udp.port)])
+      ])
+      expect(ws.code).toBe(1)
+      expect(ws.stderr.trimEnd()).toBe(`relay: --ws-port ${tcp.port} is already in use on 127.0.0.1`)
+      expect(webrtc.code).toBe(1)
+      expect(webrtc.stderr.trimEnd()).toBe(`relay: --webrtc-direct-port ${udp.port} is already in use on 127.0.0.1`)
+    } finally {
+      tcp.release()
+      udp.release()
+    }
+  })
+})
