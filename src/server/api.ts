@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { CID } from 'multiformats/cid'
 import {
-  entryView, isAuthorId, isFlockError, postBody, type VerifiedEntry
+  authorTopic, entryView, isAuthorId, isFlockError, postBody, type VerifiedEntry
 } from '../lib/core/index.js'
 import type { FlockNode, FlockNodeEvents } from '../lib/p2p/node.js'
 import { HttpError, readJson, sendError, sendJson } from './http.js'
@@ -96,6 +96,11 @@ async function handle (node: FlockNode, req: IncomingMessage, res: ServerRespons
         peerId: node.peerId.toString(),
         connections,
         following: node.following,
+        multiaddrs: node.libp2p.getMultiaddrs().map(a => a.toString()),
+        /** Peers subscribed to our author topic right now: who receives our next post live. */
+        topicPeers: node.libp2p.services.pubsub.getSubscribers(authorTopic(node.author.id)).map(p => p.toString()),
+        /** Gossipsub score of each connected peer; negative means it misbehaved. */
+        scores: Object.fromEntries(connections.map(c => [c.peerId, node.gossipScore(c.peerId)])),
         totals: {
           bytesIn: node.traffic.totals.bytesIn,
           bytesOut: node.traffic.totals.bytesOut,

@@ -37,7 +37,6 @@ export async function runPeer (options: PeerOptions): Promise<void> {
     ...(options.ipColocationWeight !== undefined ? { ipColocationFactorWeight: options.ipColocationWeight } : {})
   })
   const api = await startApi(node, options.apiPort)
-  process.stdout.write(JSON.stringify({ event: 'ready', author: author.id, peerId: node.peerId.toString(), api: api.url }) + '\n')
 
   let stopping = false
   const shutdown = (): void => {
@@ -50,8 +49,10 @@ export async function runPeer (options: PeerOptions): Promise<void> {
       process.exit(1)
     })
   }
+  // Handlers first: whoever reads the ready line may signal us at once.
   process.once('SIGINT', shutdown)
   process.once('SIGTERM', shutdown)
+  process.stdout.write(JSON.stringify({ event: 'ready', author: author.id, peerId: node.peerId.toString(), api: api.url }) + '\n')
 }
 
 const parsed = peerOptions(process.argv.slice(2), process.env)

@@ -21,7 +21,7 @@ interface Ready { peerId: string, multiaddrs: string[], http: string }
 
 async function startRelay (): Promise<{ ready: Ready, stop: () => void }> {
   const child = spawn(process.execPath, [
-    '--import', 'tsx', '--import', './src/server/polyfill.ts', 'src/server/relay.ts',
+    '--experimental-websocket', '--import', 'tsx', '--import', './src/server/polyfill.ts', 'src/server/relay.ts',
     '--data', join(repo, '.flock', 'relay'), '--ws-port', '0', '--webrtc-direct-port', '0', '--http-port', '0'
   ], { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'] })
   const lines = createInterface({ input: child.stdout })

@@ -25,7 +25,7 @@ export interface PeerReady { event: 'ready', author: string, peerId: string, api
 const live = new Set<ChildProcess>()
 
 export function spawnEntry (entry: 'relay' | 'peer', args: string[], env: Record<string, string> = {}): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--import', './src/server/polyfill.ts', `src/server/${entry}.ts`, ...args], {
+  const child = spawn(process.execPath, ['--experimental-websocket', '--import', 'tsx', '--import', './src/server/polyfill.ts', `src/server/${entry}.ts`, ...args], {
     cwd: repo,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe']
@@ -111,4 +111,60 @@ export async function until<T> (what: string, check: () => Promise<T | undefined
     await new Promise(resolve => setTimeout(resolve, everyMs))
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last !== undefined ? `: ${String(last)}` : ''}`)
+}
+
+export interface PeerEvent { event: string, data: Record<string, unknown> }
+
+/**
+ * Subscribe to a peer's /events stream. `next(pred)` resolves with the first event (already received
+ * or still to come) that matches, or rejects after the timeout.
+ */
+export async function events (base: string): Promise<{ next: (pred: (e: PeerEvent) => boolean, timeoutMs?: number) => Promise<PeerEvent>, all: PeerEvent[], close: () => void }> {
+  const controller = new AbortController()
+  const res = await fetch(`${base}/events`, { signal: controller.signal })
+  if (res.body === null) throw new Error('no event stream')
+  const all: PeerEvent[] = []
+  const waiters = new Set<{ pred: (e: PeerEvent) => boolean, resolve: (e: PeerEvent) => void }>()
+  void (async () => {
+    const decoder = new TextDecoder()
+    let buffer = ''
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(chunk, { stream: true })
+      let end
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end)
+        buffer = buffer.slice(end + 2)
+        const event = /^event: (.*)$/m.exec(block)?.[1]
+        const data = /^data: (.*)$/m.exec(block)?.[1]
+        if (event === undefined || data === undefined) continue
+        const e: PeerEvent = { event, data: JSON.parse(data) as Record<string, unknown> }
+        all.push(e)
+        for (const w of waiters) {
+          if (w.pred(e)) {
+            waiters.delete(w)
+            w.resolve(e)
+          }
+        }
+      }
+    }
+  })().catch(() => {})
+  return {
+    all,
+    close: () => { controller.abort() },
+    next: async (pred, timeoutMs = 30_000) => {
+      const seen = all.find(pred)
+      if (seen !== undefined) return seen
+      return await new Promise<PeerEvent>((resolve, reject) => {
+        const w = { pred, resolve: (e: PeerEvent) => { clearTimeout(timer); resolve(e) } }
+        const timer = setTimeout(() => { waiters.delete(w); reject(new Error(`no matching event within ${timeoutMs} ms`)) }, timeoutMs)
+        waiters.add(w)
+      })
+    }
+  }
+}
+
+/** Value of a Prometheus sample line `name value` (no labels) in `text`. */
+export function metric (text: string, name: string): number | undefined {
+  const line = text.split('\n').find(l => l.startsWith(`${name} `))
+  return line === undefined ? undefined : Number(line.slice(name.length + 1))
 }

@@ -5,6 +5,8 @@
 
 /** Most entries of one author a responder sends in one exchange; the requester asks again for more. */
 export const SYNC_MAX_ENTRIES_PER_AUTHOR = 20_000
+/** Authors named in one want frame (about 75 bytes each; the frame limit is 9 KiB). */
+export const SYNC_WANTS_PER_REQUEST = 100
 /** Entries written to the stream, and to the store, per batch. */
 export const SYNC_WRITE_BATCH = 256
 /** How long one sync exchange may take before it is abandoned (and retried on the next trigger). */
@@ -20,3 +22,6 @@ export const RELAY_REDIAL_MAX_MS = 30_000
 /** Dial timeout; WebRTC dials sometimes hang, so they are retried (DESIGN §5). */
 export const DIAL_TIMEOUT_MS = 10_000
 export const DIAL_ATTEMPTS = 3
+
+/** Largest media file (an image after the app resized it); it travels as one bitswap block. */
+export const MAX_MEDIA_BYTES = 1024 * 1024

@@ -26,16 +26,17 @@ import type { Libp2pOptions } from 'libp2p'
 import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
 import {
-  DAG_CBOR_CODE, DISCOVERY_TOPIC, SYNC_PROTOCOL, authorTopic, checkTimestamp, createEntry,
+  DISCOVERY_TOPIC, SYNC_PROTOCOL, authorTopic, checkTimestamp, createEntry,
   isAuthorId, isFlockError, verifyEntry, ForkError, FutureTimestampError, PrevMismatchError, SeqGapError,
   type Author, type Bodies, type EntryKind, type VerifiedEntry, type Want
 } from '../core/index.js'
-import { EntryStore } from './store.js'
+import { EntryStore, collect } from './store.js'
+import { flockMsgId } from './gossip.js'
 import { requestSync, serveSync, type SyncProgress } from './sync.js'
 import { TrafficAccounting } from './accounting.js'
 import {
-  DIAL_ATTEMPTS, DIAL_TIMEOUT_MS, DISCOVERY_INTERVAL_MS, RELAY_REDIAL_MAX_MS, RELAY_REDIAL_MIN_MS,
-  SYNC_TIMEOUT_MS
+  DIAL_ATTEMPTS, DIAL_TIMEOUT_MS, DISCOVERY_INTERVAL_MS, MAX_MEDIA_BYTES, RELAY_REDIAL_MAX_MS, RELAY_REDIAL_MIN_MS,
+  SYNC_TIMEOUT_MS, SYNC_WANTS_PER_REQUEST
 } from './constants.js'
 
 const log = logger('flock:node')
@@ -82,7 +83,38 @@ export interface FlockNodeEvents {
 }
 
 /** The gossipsub class exposes its live score parameters; its public interface does not. */
-interface ScoredGossipSub { score: { params: { topics: Record<string, TopicScoreParams> } } }
+interface ScoredGossipSub {
+  score: { params: { topics: Record<string, TopicScoreParams> } }
+  getScore: (peerId: string) => number
+}
+
+const RAW_CODE = 0x55
+
+/** Helia's view of the blockstore: reads fall back to bitswap for blocks we don't hold. */
+interface NetworkBlocks {
+  put: (cid: CID, bytes: Uint8Array) => unknown
+  get: (cid: CID, options?: { signal?: AbortSignal }) => AsyncIterable<Uint8Array> | Iterable<Uint8Array>
+}
+
+/**
+ * Helia reads blocks from this store to answer bitswap wants; counting those reads (minus our own
+ * media reads) tells how many blocks this node served to others.
+ */
+function countReads (store: Blockstore, served: { blocks: number }, ownReads: Set<string>): Blockstore {
+  return new Proxy(store, {
+    get (target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown
+      if (prop !== 'get' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value
+      return (cid: CID, options?: unknown) => {
+        if (!ownReads.has(cid.toString())) served.blocks++
+        return (value as (c: CID, o?: unknown) => unknown).call(target, cid, options)
+      }
+    }
+  })
+}
+
+/** pubsub-peer-discovery announces on a timer; we also announce when someone new can hear it. */
+interface Announcer { _broadcast: () => void }
 
 type Services = { pubsub: GossipSub, identify: unknown, ping: unknown }
 
@@ -99,7 +131,17 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
   readonly #stopHelia: () => Promise<void>
   #stopped = false
 
-  private constructor (init: { author: Author, store: EntryStore, libp2p: Libp2p<Services>, traffic: TrafficAccounting, relays: Multiaddr[], stop: () => Promise<void> }) {
+  readonly #announce: () => void
+  /** Entries sent to peers over sync and blocks sent over bitswap: what this node contributed. */
+  readonly served: { entries: number, blocks: number }
+  readonly #ownReads: Set<string>
+  readonly #blocks: NetworkBlocks
+  readonly #sync = new Map<string, SyncProgress>()
+
+  private constructor (init: {
+    author: Author, store: EntryStore, libp2p: Libp2p<Services>, traffic: TrafficAccounting, relays: Multiaddr[],
+    served: { entries: number, blocks: number }, ownReads: Set<string>, blocks: NetworkBlocks, announce: () => void, stop: () => Promise<void>
+  }) {
     super()
     this.author = init.author
     this.store = init.store
@@ -107,17 +149,22 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
     this.traffic = init.traffic
     this.#relays = init.relays
     this.#stopHelia = init.stop
+    this.#announce = init.announce
+    this.served = init.served
+    this.#ownReads = init.ownReads
+    this.#blocks = init.blocks
   }
 
   static async create (options: FlockNodeOptions): Promise<FlockNode> {
     const traffic = new TrafficAccounting()
+    let discovery: Announcer | undefined
     const relays = (options.relays ?? []).map(a => multiaddr(a))
     const pubsub = gossipsub({
       // Entries carry their author's signature; a gossip-layer signature would be verified again by
       // every peer for each of its copies. The message id is the entry's CID, so a re-announced
       // entry is the same message.
       globalSignaturePolicy: StrictNoSign,
-      msgIdFn: async (msg) => CID.createV1(DAG_CBOR_CODE, await sha256.digest(msg.data)).bytes,
+      msgIdFn: flockMsgId,
       allowPublishToZeroTopicPeers: true,
       ignoreDuplicatePublishError: true,
       // Small networks (a few followers) would otherwise never form a mesh of the default size.
@@ -125,7 +172,9 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
       Dlo: 1,
       scoreParams: options.ipColocationFactorWeight === undefined ? {} : { IPColocationFactorWeight: options.ipColocationFactorWeight }
     })
-    const helia = withBitswap(withLibp2pLight(createHeliaLight({ blockstore: options.blockstore, datastore: new MemoryDatastore() }), {
+    const served = { entries: 0, blocks: 0 }
+    const ownReads = new Set<string>()
+    const helia = withBitswap(withLibp2pLight(createHeliaLight({ blockstore: countReads(options.blockstore, served, ownReads), datastore: new MemoryDatastore() }), {
       ...(options.nodeKey !== undefined ? { privateKey: options.nodeKey } : {}),
       datastore: new MemoryDatastore(),
       addresses: { listen: options.listen },
@@ -139,7 +188,10 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
         maxIncomingPendingConnections: 100
       },
       metrics: () => traffic.metrics(),
-      peerDiscovery: [pubsubPeerDiscovery({ topics: [DISCOVERY_TOPIC], interval: DISCOVERY_INTERVAL_MS })],
+      peerDiscovery: [(components: Parameters<ReturnType<typeof pubsubPeerDiscovery>>[0]) => {
+        discovery = pubsubPeerDiscovery({ topics: [DISCOVERY_TOPIC], interval: DISCOVERY_INTERVAL_MS })(components) as unknown as Announcer
+        return discovery as unknown as ReturnType<ReturnType<typeof pubsubPeerDiscovery>>
+      }],
       services: {
         pubsub,
         identify: identify(),
@@ -154,6 +206,10 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
       libp2p,
       traffic,
       relays,
+      served,
+      ownReads,
+      blocks: helia.blockstore,
+      announce: () => discovery?._broadcast(),
       stop: async () => {
         await helia.stop()
         await options.closeStores?.()
@@ -174,13 +230,18 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
   async #start (): Promise<void> {
     await this.#loadFollows()
     await this.libp2p.handle(SYNC_PROTOCOL, (stream) => {
-      void serveSync(stream, this.store, { signal: AbortSignal.timeout(SYNC_TIMEOUT_MS) })
+      void serveSync(stream, this.store, { signal: AbortSignal.timeout(SYNC_TIMEOUT_MS) }).then(n => { this.served.entries += n })
     })
     this.#subscribe(this.author.id)
     for (const a of this.#following) this.#subscribe(a)
     this.libp2p.addEventListener('peer:identify', (evt) => {
       const { peerId, protocols, connection } = evt.detail
       if (protocols.includes(SYNC_PROTOCOL) && connection.limits === undefined) this.syncWith(peerId)
+    })
+    // Announce as soon as a peer (usually the relay) joins the discovery topic, rather than up to one
+    // interval later, so a fresh peer is found in about a heartbeat.
+    this.libp2p.services.pubsub.addEventListener('subscription-change', (evt) => {
+      if (evt.detail.subscriptions.some(s => s.topic === DISCOVERY_TOPIC && s.subscribe)) this.#announce()
     })
     this.libp2p.addEventListener('peer:discovery', (evt) => {
       const { id, multiaddrs } = evt.detail
@@ -263,6 +324,10 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
     })
   }
 
+  gossipScore (peerId: string): number {
+    return (this.libp2p.services.pubsub as unknown as ScoredGossipSub).getScore(peerId)
+  }
+
   /** Catch up with every connected peer that speaks the sync protocol over a direct connection. */
   syncAll (): void {
     const seen = new Set<string>()
@@ -287,8 +352,41 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
         this.#syncAgain.delete(key)
         await this.#syncOnce(peer).catch((err: Error) => { log('sync with %s failed: %s', key, err.message) })
       } while (this.#syncAgain.has(key) && !this.#stopped)
-    })().finally(() => this.#syncing.delete(key))
+    })().finally(() => {
+      this.#syncing.delete(key)
+      this.#sync.delete(key)
+    })
     this.#syncing.set(key, run)
+  }
+
+  /** Sync in flight, summed over peers: what a "syncing 340 of 1,000 entries from 2 peers" line needs. */
+  syncSummary (): { active: boolean, received: number, expected: number, peers: number } {
+    let received = 0
+    let expected = 0
+    for (const p of this.#sync.values()) {
+      received += p.received
+      expected += p.expected
+    }
+    return { active: this.#syncing.size > 0, received, expected, peers: this.#syncing.size }
+  }
+
+  /** Store a media file (one raw block, a valid single-leaf UnixFS file) and return its CID. */
+  async addMedia (bytes: Uint8Array): Promise<CID> {
+    if (bytes.length > MAX_MEDIA_BYTES) throw new RangeError(`media of ${bytes.length} bytes exceeds ${MAX_MEDIA_BYTES}`)
+    const cid = CID.createV1(RAW_CODE, await sha256.digest(bytes))
+    await this.#blocks.put(cid, bytes)
+    return cid
+  }
+
+  /** A block (media file or entry) by CID: from our store, or fetched from connected peers over bitswap. */
+  async block (cid: CID, signal?: AbortSignal): Promise<Uint8Array> {
+    const key = cid.toString()
+    this.#ownReads.add(key)
+    try {
+      return await collect(this.#blocks.get(cid, { signal: signal ?? AbortSignal.timeout(30_000) }))
+    } finally {
+      this.#ownReads.delete(key)
+    }
   }
 
   /** Resolves when every sync in flight has finished. */
@@ -299,16 +397,21 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
   async #syncOnce (peer: PeerId): Promise<void> {
     const conn = this.libp2p.getConnections(peer).find(isDirect)
     if (conn === undefined || this.#stopped) return
-    const wants: Want[] = []
-    for (const author of [this.author.id, ...this.#following]) {
-      wants.push({ author, after: (await this.store.head(author))?.seq ?? 0 })
-    }
+    let pending = [this.author.id, ...this.#following]
     let total = 0
-    for (let round = 0; round < 100; round++) {
+    for (let round = 0; pending.length > 0 && round < 1000 && !this.#stopped; round++) {
+      // A want frame must fit in one sync frame: ask for a bounded batch of authors per exchange.
+      const batch = pending.slice(0, SYNC_WANTS_PER_REQUEST)
+      pending = pending.slice(SYNC_WANTS_PER_REQUEST)
+      const wants: Want[] = []
+      for (const author of batch) wants.push({ author, after: (await this.store.head(author))?.seq ?? 0 })
       const stream = await conn.newStream(SYNC_PROTOCOL, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })
       const result = await requestSync(stream, this.store, wants, {
         signal: AbortSignal.timeout(SYNC_TIMEOUT_MS),
-        onProgress: (p) => this.dispatchEvent(new CustomEvent('sync:progress', { detail: { ...p, peer: peer.toString() } })),
+        onProgress: (p) => {
+          this.#sync.set(peer.toString(), p)
+          this.dispatchEvent(new CustomEvent('sync:progress', { detail: { ...p, peer: peer.toString() } }))
+        },
         onEntries: (entries) => {
           for (const v of entries) {
             if (v.entry.author === this.author.id) this.#applyOwn(v)
@@ -317,9 +420,8 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
         }
       })
       total += result.received
-      if (result.more.length === 0) break
-      wants.length = 0
-      for (const author of result.more) wants.push({ author, after: (await this.store.head(author))?.seq ?? 0 })
+      // The responder capped some ranges: ask again for those authors, from where we now are.
+      pending.push(...result.more)
     }
     this.dispatchEvent(new CustomEvent('sync:done', { detail: { peer: peer.toString(), received: total } }))
   }
@@ -443,8 +545,10 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
   }
 }
 
-function isDirect (c: Connection): boolean {
-  return c.limits === undefined && !c.remoteAddr.toString().includes('/p2p-circuit')
+/** Direct: not carried by a relay. A WebRTC address names the relay that signalled it, yet is direct. */
+export function isDirect (c: Connection): boolean {
+  const addr = c.remoteAddr.toString()
+  return c.limits === undefined && (!addr.includes('/p2p-circuit') || addr.includes('/webrtc'))
 }
 
 function stripPeer (addr: Multiaddr): string {

@@ -37,6 +37,13 @@ function seqKey (seq: number): string {
 const headKey = (author: string): Key => new Key(`/flock/head/${author}`)
 const logKey = (author: string, seq: number): Key => new Key(`/flock/log/${author}/${seqKey(seq)}`)
 const forkKey = (author: string, seq: number): Key => new Key(`/flock/fork/${author}/${seqKey(seq)}`)
+const refKey = (subject: CID, kind: RefKind, cid: CID): Key => new Key(`/flock/ref/${subject.toString()}/${kind}/${cid.toString()}`)
+const notifyKey = (target: string, v: VerifiedEntry): Key => new Key(`/flock/notify/${target}/${seqKey(v.entry.ts)}-${v.cid.toString()}`)
+const profileKey = (author: string): Key => new Key(`/flock/profile/${author}`)
+const deletedKey = (subject: CID): Key => new Key(`/flock/deleted/${subject.toString()}`)
+
+/** How one entry can refer to another: the secondary indexes threads, counts and notifications use. */
+export type RefKind = 'reply' | 'like' | 'repost' | 'quote'
 
 export async function collect (chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const parts: Uint8Array[] = []
@@ -198,11 +205,91 @@ export class EntryStore {
     for (const v of accepted) await this.#blocks.put(v.cid, v.bytes)
     const last = accepted[accepted.length - 1] as VerifiedEntry
     const batch = this.#index.batch()
-    for (const v of accepted) batch.put(logKey(author, v.entry.seq), v.cid.bytes)
+    for (const v of accepted) {
+      batch.put(logKey(author, v.entry.seq), v.cid.bytes)
+      for (const key of await this.#derivedKeys(v, accepted)) batch.put(key, v.cid.bytes)
+    }
     const head: StoredHead = { seq: last.entry.seq, cid: last.cid, ts: last.entry.ts }
     batch.put(headKey(author), dagCbor.encode({ seq: head.seq, cid: head.cid, ts: head.ts }))
     await batch.commit()
     this.#heads.set(author, head)
+  }
+
+  /**
+   * Secondary index keys of one entry: what it refers to, whom it notifies, the author's latest
+   * profile, and tombstones. Written in the same batch as the log, so they never disagree.
+   */
+  async #derivedKeys (v: VerifiedEntry, batch: VerifiedEntry[]): Promise<Key[]> {
+    const e = v.entry
+    const keys: Key[] = []
+    const notify = (target: string | undefined): void => {
+      if (target !== undefined && target !== e.author) keys.push(notifyKey(target, v))
+    }
+    switch (e.kind) {
+      case 'post': {
+        if (e.body.reply !== undefined) {
+          keys.push(refKey(e.body.reply.parent, 'reply', v.cid))
+          notify((await this.#authorOf(e.body.reply.parent, batch)))
+        }
+        if (e.body.quote !== undefined) {
+          keys.push(refKey(e.body.quote, 'quote', v.cid))
+          notify(await this.#authorOf(e.body.quote, batch))
+        }
+        for (const m of e.body.mentions ?? []) notify(m)
+        break
+      }
+      case 'like':
+      case 'repost':
+        keys.push(refKey(e.body.subject, e.kind, v.cid))
+        notify(e.body.author)
+        break
+      case 'follow':
+        notify(e.body.author)
+        break
+      case 'profile':
+        keys.push(profileKey(e.author))
+        break
+      case 'delete':
+        // Only an author may retract its own entries; a tombstone for anyone else's is inert.
+        if (await this.#authorOf(e.body.subject, batch) === e.author) keys.push(deletedKey(e.body.subject))
+        break
+    }
+    return keys
+  }
+
+  async #authorOf (cid: CID, batch: VerifiedEntry[]): Promise<string | undefined> {
+    return (batch.find(b => b.cid.equals(cid)) ?? await this.get(cid))?.entry.author
+  }
+
+  /** CIDs of entries that refer to `subject` as `kind` (replies, likes, reposts, quotes). */
+  async refs (subject: CID, kind: RefKind): Promise<CID[]> {
+    const out: CID[] = []
+    for await (const { value } of this.#index.query({ prefix: `/flock/ref/${subject.toString()}/${kind}/` })) out.push(CID.decode(value))
+    return out
+  }
+
+  /** Entries that reply to, mention, like, repost, quote or follow `author`, newest first. */
+  async notifications (author: string, limit = 50): Promise<VerifiedEntry[]> {
+    const keys: Array<{ key: string, cid: CID }> = []
+    for await (const { key, value } of this.#index.query({ prefix: `/flock/notify/${author}/` })) keys.push({ key: key.toString(), cid: CID.decode(value) })
+    keys.sort((a, b) => a.key < b.key ? 1 : a.key > b.key ? -1 : 0)
+    const out: VerifiedEntry[] = []
+    for (const { cid } of keys.slice(0, limit)) {
+      const v = await this.get(cid)
+      if (v !== undefined) out.push(v)
+    }
+    return out
+  }
+
+  /** The author's latest profile entry, if any is held. */
+  async profile (author: string): Promise<VerifiedEntry<'profile'> | undefined> {
+    const key = profileKey(author)
+    if (!await this.#index.has(key)) return undefined
+    return await this.get(CID.decode(await this.#index.get(key))) as VerifiedEntry<'profile'> | undefined
+  }
+
+  async isDeleted (cid: CID): Promise<boolean> {
+    return await this.#index.has(deletedKey(cid))
   }
 
   async #recordFork (author: string, seq: number, held: CID, other: VerifiedEntry): Promise<void> {

@@ -24,9 +24,10 @@ export interface SyncResult extends SyncProgress {
   more: string[]
 }
 
-/** Answer one sync request on `stream` from `store`. */
-export async function serveSync (stream: Stream, store: EntryStore, options: { signal?: AbortSignal } = {}): Promise<void> {
+/** Answer one sync request on `stream` from `store`; resolves with the number of entries sent. */
+export async function serveSync (stream: Stream, store: EntryStore, options: { signal?: AbortSignal } = {}): Promise<number> {
   const lp = lpStream(stream, { maxDataLength: MAX_SYNC_FRAME_BYTES })
+  let sent = 0
   try {
     const request = decodeFrame((await lp.read(options)).subarray())
     if (request.t !== 'want') throw new SyncFrameError(`expected a want frame, got ${request.t}`)
@@ -38,6 +39,7 @@ export async function serveSync (stream: Stream, store: EntryStore, options: { s
       let pending: Uint8Array[] = []
       for await (const bytes of store.range(author, from, to, options)) {
         pending.push(encodeFrame({ t: 'entry', bytes }))
+        sent++
         if (pending.length >= SYNC_WRITE_BATCH) {
           await lp.writeV(pending, options)
           pending = []
@@ -50,6 +52,7 @@ export async function serveSync (stream: Stream, store: EntryStore, options: { s
   } catch (err) {
     stream.abort(err as Error)
   }
+  return sent
 }
 
 /**

@@ -1,0 +1,72 @@
+/**
+ * The browser runtime of the shared node definition: WebSockets and WebRTC-Direct to relays, WebRTC
+ * between browsers (signalled over a relayed connection), the circuit-relay transport for inbound,
+ * and IndexedDB for blocks and the entry index.
+ */
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { webRTC, webRTCDirect } from '@libp2p/webrtc'
+import { webSockets } from '@libp2p/websockets'
+import type { ConnectionGater, PrivateKey } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import { IDBBlockstore } from 'blockstore-idb'
+import { IDBDatastore } from 'datastore-idb'
+import type { Author } from '../core/index.js'
+import { FlockNode } from './node.js'
+
+export const BLOCKS_DB = 'flock-blocks'
+export const INDEX_DB = 'flock-index'
+
+export interface BrowserRuntimeOptions {
+  author: Author
+  nodeKey: PrivateKey
+  relays: string[]
+  /**
+   * Allow dialling loopback and private addresses and plain ws://. Browsers' default gater refuses
+   * them, which is right on the internet and wrong for a relay on 127.0.0.1 (npm start, tests).
+   */
+  allowLocal: boolean
+  /** STUN/TURN servers for WebRTC; empty on a local network. */
+  iceServers?: RTCIceServer[]
+}
+
+const localGater: ConnectionGater = {
+  denyDialMultiaddr: (_ma: Multiaddr) => false
+}
+
+export async function openBrowserStores (): Promise<{ blockstore: IDBBlockstore, datastore: IDBDatastore }> {
+  const blockstore = new IDBBlockstore(BLOCKS_DB)
+  const datastore = new IDBDatastore(INDEX_DB)
+  await blockstore.open()
+  await datastore.open()
+  return { blockstore, datastore }
+}
+
+export async function createBrowserFlockNode (options: BrowserRuntimeOptions): Promise<FlockNode> {
+  const { blockstore, datastore } = await openBrowserStores()
+  const rtcConfiguration = { iceServers: options.iceServers ?? [] }
+  try {
+    return await FlockNode.create({
+      author: options.author,
+      nodeKey: options.nodeKey,
+      transports: [
+        webSockets(),
+        webRTCDirect({ rtcConfiguration }),
+        webRTC({ rtcConfiguration }),
+        circuitRelayTransport()
+      ],
+      listen: ['/p2p-circuit', '/webrtc'],
+      blockstore,
+      datastore,
+      relays: options.relays,
+      ...(options.allowLocal ? { connectionGater: localGater, ipColocationFactorWeight: 0 } : {}),
+      closeStores: async () => {
+        await blockstore.close()
+        await datastore.close()
+      }
+    })
+  } catch (err) {
+    await blockstore.close()
+    await datastore.close()
+    throw err
+  }
+}
