@@ -12,6 +12,8 @@ export const SYNC_WRITE_BATCH = 256
 /** How long one sync exchange may take before it is abandoned (and retried on the next trigger). */
 export const SYNC_TIMEOUT_MS = 60_000
 
+/** Extra announcements after reaching a relay, while gossip meshes form (ms after connecting). */
+export const ANNOUNCE_BURST_MS = [1_000, 3_000, 7_000]
 /** How often a peer announces itself on the discovery topic. */
 export const DISCOVERY_INTERVAL_MS = 10_000
 

@@ -35,7 +35,7 @@ import { flockMsgId } from './gossip.js'
 import { requestSync, serveSync, type SyncProgress } from './sync.js'
 import { TrafficAccounting } from './accounting.js'
 import {
-  DIAL_ATTEMPTS, DIAL_TIMEOUT_MS, DISCOVERY_INTERVAL_MS, MAX_MEDIA_BYTES, RELAY_REDIAL_MAX_MS, RELAY_REDIAL_MIN_MS,
+  ANNOUNCE_BURST_MS, DIAL_ATTEMPTS, DIAL_TIMEOUT_MS, DISCOVERY_INTERVAL_MS, MAX_MEDIA_BYTES, RELAY_REDIAL_MAX_MS, RELAY_REDIAL_MIN_MS,
   SYNC_TIMEOUT_MS, SYNC_WANTS_PER_REQUEST
 } from './constants.js'
 
@@ -127,6 +127,7 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
   readonly #relays: Multiaddr[]
   readonly #syncing = new Map<string, Promise<void>>()
   readonly #syncAgain = new Set<string>()
+  readonly #dialing = new Set<string>()
   readonly #timers = new Set<ReturnType<typeof setTimeout>>()
   readonly #stopHelia: () => Promise<void>
   #stopped = false
@@ -137,6 +138,7 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
   readonly #ownReads: Set<string>
   readonly #blocks: NetworkBlocks
   readonly #sync = new Map<string, SyncProgress>()
+  #publishing: Promise<unknown> = Promise.resolve()
 
   private constructor (init: {
     author: Author, store: EntryStore, libp2p: Libp2p<Services>, traffic: TrafficAccounting, relays: Multiaddr[],
@@ -244,9 +246,11 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
       if (evt.detail.subscriptions.some(s => s.topic === DISCOVERY_TOPIC && s.subscribe)) this.#announce()
     })
     this.libp2p.addEventListener('peer:discovery', (evt) => {
-      const { id, multiaddrs } = evt.detail
-      if (id.equals(this.peerId) || this.libp2p.getConnections(id).length > 0) return
-      void this.#dial(multiaddrs.length > 0 ? multiaddrs : [id])
+      const { id } = evt.detail
+      if (id.equals(this.peerId) || this.libp2p.getConnections(id).length > 0 || this.#dialing.has(id.toString())) return
+      // Discovery put the announced addresses in the peer store; dialling by id lets libp2p try
+      // them in its own order (direct before relayed).
+      void this.#dial(id)
     })
     this.libp2p.addEventListener('peer:disconnect', (evt) => {
       const relay = this.#relays.find(r => r.getComponents().some(c => c.value === evt.detail.toString()))
@@ -263,8 +267,17 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
     await this.#stopHelia()
   }
 
-  /** Sign an entry of ours, store it, and publish it on our author topic. */
+  /**
+   * Sign an entry of ours, store it, and publish it on our author topic. Calls are queued: each entry
+   * must name the one before it, so two concurrent publishes must not both build on the same head.
+   */
   async publish<K extends EntryKind> (kind: K, body: Bodies[K]): Promise<VerifiedEntry<K>> {
+    const run = this.#publishing.then(async () => await this.#publishNow(kind, body))
+    this.#publishing = run.catch(() => {})
+    return await run
+  }
+
+  async #publishNow<K extends EntryKind> (kind: K, body: Bodies[K]): Promise<VerifiedEntry<K>> {
     const head = await this.store.head(this.author.id)
     const prev = head === null ? null : await this.store.get(head.cid) ?? null
     const v = await createEntry(this.author, prev, kind, body)
@@ -514,15 +527,35 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
     if (e.kind === 'unfollow') this.#unsubscribe(e.body.author)
   }
 
-  async #dial (targets: Multiaddr[] | [PeerId]): Promise<Connection | undefined> {
-    for (let attempt = 1; attempt <= DIAL_ATTEMPTS && !this.#stopped; attempt++) {
-      try {
-        return await this.libp2p.dial(targets as Multiaddr[], { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })
-      } catch (err) {
-        log('dial attempt %d failed: %s', attempt, (err as Error).message)
+  async #dial (peer: PeerId): Promise<Connection | undefined> {
+    const key = peer.toString()
+    this.#dialing.add(key)
+    try {
+      for (let attempt = 1; attempt <= DIAL_ATTEMPTS && !this.#stopped; attempt++) {
+        try {
+          return await this.libp2p.dial(peer, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })
+        } catch (err) {
+          log('dial %s attempt %d failed: %s', key, attempt, (err as Error).message)
+        }
       }
+      return undefined
+    } finally {
+      this.#dialing.delete(key)
     }
-    return undefined
+  }
+
+  /**
+   * Announce a few times soon after reaching a relay: until the relay's gossip mesh includes us and
+   * the others, an announcement may reach no one, and the regular interval is long.
+   */
+  #announceBurst (): void {
+    for (const delay of ANNOUNCE_BURST_MS) {
+      const timer = setTimeout(() => {
+        this.#timers.delete(timer)
+        if (!this.#stopped) this.#announce()
+      }, delay)
+      this.#timers.add(timer)
+    }
   }
 
   /** Keep a connection to a bootstrap relay, redialling with exponential backoff while it is down. */
@@ -533,7 +566,10 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
       const id = relay.getComponents().findLast(c => c.name === 'p2p')?.value
       if (id !== undefined && this.libp2p.getConnections().some(c => c.remotePeer.toString() === id)) return
       this.libp2p.dial(relay, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) }).then(
-        () => { log('connected to relay %s', relay) },
+        () => {
+          log('connected to relay %s', relay)
+          this.#announceBurst()
+        },
         (err: Error) => {
           const next = Math.min(RELAY_REDIAL_MAX_MS, Math.max(RELAY_REDIAL_MIN_MS, delay * 2))
           log('relay %s unreachable (%s); retrying in %d ms', relay, err.message, next)
