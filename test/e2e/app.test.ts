@@ -1,0 +1,129 @@
+/**
+ * The browser app end to end: two (and three) real Chromium profiles, a relay and a headless peer.
+ * Runs inside its own network namespace (npm run test:e2e), so WebRTC stays on loopback.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { join } from 'node:path'
+import { writeFile } from 'node:fs/promises'
+import type { Page } from 'playwright-core'
+import { allowLoopbackIce, newUser, onboard, world, type World } from './browser.js'
+
+let w: World
+let a: Awaited<ReturnType<typeof newUser>>
+let b: Awaited<ReturnType<typeof newUser>>
+let aId: string
+let bId: string
+
+beforeAll(async () => {
+  w = await world()
+  a = await newUser(w)
+  b = await newUser(w)
+  ;[aId, bId] = await Promise.all([onboard(a.page, a.url(), 'Alice'), onboard(b.page, b.url(), 'Bob')])
+})
+
+afterAll(async () => {
+  await w?.close()
+})
+
+async function follow (page: Page, author: string): Promise<void> {
+  await page.getByTestId('follow-input').fill(author)
+  await page.getByTestId('follow-submit').click()
+}
+
+async function compose (page: Page, text: string): Promise<void> {
+  await page.getByTestId('compose-text').fill(text)
+  await page.getByTestId('compose-submit').click()
+}
+
+function entryWithText (page: Page, text: string): ReturnType<Page['locator']> {
+  return page.getByTestId('entry').filter({ has: page.getByTestId('entry-text').getByText(text, { exact: true }) })
+}
+
+describe('two browsers', () => {
+  test('A follows B by id, B posts, the post reaches A over a direct WebRTC connection', async () => {
+    expect(aId).toMatch(/^12D3KooW/)
+    expect(bId).toMatch(/^12D3KooW/)
+    expect(aId).not.toBe(bId)
+    await follow(a.page, bId)
+    await compose(b.page, 'hello from Bob')
+    const onA = entryWithText(a.page, 'hello from Bob')
+    await onA.waitFor({ timeout: 90_000 })
+    expect(await onA.getAttribute('data-author')).toBe(bId)
+    await a.page.goto(a.url('/network'))
+    await a.page.locator('[data-testid="connection"][data-direct="true"]').first().waitFor({ timeout: 90_000 })
+  })
+
+  test('A replies and likes; B sees the reply in the thread and the notifications', async () => {
+    await a.page.goto(a.url('/'))
+    const post = entryWithText(a.page, 'hello from Bob')
+    await post.waitFor()
+    const cid = await post.getAttribute('data-cid')
+    expect(cid).toMatch(/^bafy/)
+    await post.getByTestId('like-button').click()
+    await a.page.locator('[data-testid="like-button"][data-liked="true"]').first().waitFor()
+    await a.page.goto(a.url(`/post/${cid as string}`))
+    await a.page.getByTestId('reply-text').fill('nice one, Bob')
+    await a.page.getByTestId('reply-submit').click()
+    await entryWithText(a.page, 'nice one, Bob').waitFor()
+
+    // B follows A so A's reply and like reach B's store.
+    await follow(b.page, aId)
+    await b.page.goto(b.url(`/post/${cid as string}`))
+    await entryWithText(b.page, 'nice one, Bob').waitFor({ timeout: 90_000 })
+    await b.page.goto(b.url('/notifications'))
+    await b.page.locator('[data-testid="notification"][data-kind="reply"]').first().waitFor({ timeout: 60_000 })
+    await b.page.locator('[data-testid="notification"][data-kind="like"]').first().waitFor({ timeout: 60_000 })
+  })
+
+  test('an image post from B shows on A, fetched over bitswap', async () => {
+    const png = join(w.dir.path, 'dot.png')
+    // 2x2 red PNG
+    await writeFile(png, Buffer.from('89504e470d0a1a0a0000000d4948445200000002000000020806000000f478d4fa0000001649444154789c63f8cfc0f01f0c18fe33303000001dfc03fd2a6c7a880000000049454e44ae426082', 'hex'))
+    await b.page.goto(b.url('/'))
+    await b.page.getByTestId('image-input').setInputFiles(png)
+    await b.page.getByTestId('alt-input').first().fill('a red dot')
+    await compose(b.page, 'a picture')
+    await a.page.goto(a.url('/'))
+    const post = entryWithText(a.page, 'a picture')
+    await post.waitFor({ timeout: 90_000 })
+    const img = post.getByTestId('entry-image').first()
+    await img.waitFor({ timeout: 60_000 })
+    expect(await img.getAttribute('alt')).toBe('a red dot')
+    expect(await img.getAttribute('src')).toMatch(/^blob:/)
+    await expect.poll(async () => await img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth), { timeout: 30_000 }).toBeGreaterThan(0)
+  })
+})
+
+describe('persistence and offline', () => {
+  test('after a reload A keeps identity, follows and timeline; offline, the shell opens from the service worker', async () => {
+    await a.page.goto(a.url('/'))
+    await entryWithText(a.page, 'hello from Bob').waitFor({ timeout: 60_000 })
+    // The service worker must control the page before the network goes away.
+    await a.page.evaluate(async () => { await navigator.serviceWorker.ready })
+    await a.page.reload()
+    await allowLoopbackIce(a.page)
+    expect((await a.page.getByTestId('author-id').first().textContent())?.trim()).toBe(aId)
+    await entryWithText(a.page, 'hello from Bob').waitFor({ timeout: 60_000 })
+
+    await w.relay.stop()
+    await a.context.setOffline(true)
+    await a.page.goto(`${w.app}/`)
+    expect((await a.page.getByTestId('author-id').first().textContent({ timeout: 60_000 }))?.trim()).toBe(aId)
+    await entryWithText(a.page, 'hello from Bob').waitFor({ timeout: 60_000 })
+    await a.context.setOffline(false)
+  })
+
+  test('a backup from A restored in a fresh profile C gives the same author id', async () => {
+    await a.page.goto(`${w.app}/settings`)
+    const [download] = await Promise.all([a.page.waitForEvent('download'), a.page.getByTestId('backup-download').click()])
+    const file = join(w.dir.path, 'backup.json')
+    await download.saveAs(file)
+    const c = await newUser(w)
+    await c.page.goto(c.url('/'))
+    await c.page.getByTestId('restore-input').setInputFiles(file)
+    const submit = c.page.getByTestId('restore-submit')
+    if (await submit.count() > 0) await submit.click()
+    expect((await c.page.getByTestId('author-id').first().textContent({ timeout: 60_000 }))?.trim()).toBe(aId)
+    await c.context.close()
+  })
+})
