@@ -1,0 +1,103 @@
+/**
+ * What every list of posts on screen shares (home, tag, thread, profile): like, repost and delete with
+ * an optimistic update, and refreshing while it renders. The node's own 'entry' event for our action
+ * triggers the refetch that confirms the optimistic state.
+ */
+import { createSubscriber } from 'svelte/reactivity'
+import type { ClientEvent, FlockClient, PostView } from '../app/client.js'
+import { coalesce, errorMessage, type Refresher } from './live.js'
+import { withLike, withRepost } from './posts.js'
+
+export abstract class PostListState {
+  protected readonly client: FlockClient
+  #error = $state<string>()
+  #loaded = $state(false)
+  readonly #refresher: Refresher
+  readonly #subscribe: () => void
+
+  constructor (client: FlockClient, gapMs = 300) {
+    this.client = client
+    this.#refresher = coalesce(async () => {
+      try {
+        await this.fetch()
+        this.#error = undefined
+      } catch (err) {
+        this.#error = errorMessage(err)
+      } finally {
+        this.#loaded = true
+      }
+    }, gapMs)
+    // Listeners live only while something renders this list (DESIGN §4.8).
+    this.#subscribe = createSubscriber(() => {
+      this.#refresher.resume()
+      this.#refresher.request()
+      const off = client.subscribe(event => {
+        if (this.relevant(event)) this.#refresher.request()
+      })
+      return () => {
+        off()
+        this.#refresher.cancel()
+      }
+    })
+  }
+
+  /** Load the list into state; called while nothing else loads. */
+  protected abstract fetch (): Promise<void>
+  /** Apply `fn` to every shown copy of the post `cid`. */
+  protected abstract patch (cid: string, fn: (p: PostView) => PostView): void
+
+  /** Whether an event may change this list; by default every new entry does. */
+  protected relevant (event: ClientEvent): boolean {
+    return event.type === 'entry'
+  }
+
+  /** Call in every getter that renders data: starts live updates while something renders. */
+  protected track (): void {
+    this.#subscribe()
+  }
+
+  get loaded (): boolean {
+    this.track()
+    return this.#loaded
+  }
+
+  get error (): string | undefined {
+    this.track()
+    return this.#error
+  }
+
+  refresh (): void {
+    this.#refresher.request()
+  }
+
+  dismissError (): void {
+    this.#error = undefined
+  }
+
+  async like (cid: string): Promise<void> {
+    await this.#optimistic(cid, p => withLike(p, true), p => withLike(p, false), async () => { await this.client.like(cid) })
+  }
+
+  async repost (cid: string): Promise<void> {
+    await this.#optimistic(cid, p => withRepost(p, true), p => withRepost(p, false), async () => { await this.client.repost(cid) })
+  }
+
+  async remove (cid: string): Promise<void> {
+    try {
+      await this.client.remove(cid)
+      this.refresh()
+    } catch (err) {
+      this.#error = errorMessage(err)
+    }
+  }
+
+  async #optimistic (cid: string, apply: (p: PostView) => PostView, undo: (p: PostView) => PostView, action: () => Promise<void>): Promise<void> {
+    this.patch(cid, apply)
+    try {
+      await action()
+    } catch (err) {
+      this.patch(cid, undo)
+      this.#error = errorMessage(err)
+    }
+  }
+}

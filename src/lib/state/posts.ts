@@ -1,0 +1,80 @@
+/**
+ * Pure helpers over PostView lists: optimistic patches for likes and reposts, the post a timeline
+ * item shows (a repost shows the reposted post), and the fields of a post body the UI renders.
+ */
+import type { PostView } from '../app/client.js'
+
+export interface MediaRef {
+  cid: string
+  mime: string
+  alt: string
+}
+
+/** Replace, in a new array, every post with `cid` (at top level or as a resolved repost) by fn(post). */
+export function patchPosts (list: readonly PostView[], cid: string, fn: (p: PostView) => PostView): PostView[] {
+  let changed = false
+  const out = list.map(p => {
+    let q = p.cid === cid ? fn(p) : p
+    if (q.reposted?.cid === cid) q = { ...q, reposted: fn(q.reposted) }
+    if (q !== p) changed = true
+    return q
+  })
+  return changed ? out : [...list]
+}
+
+export function withLike (p: PostView, liked: boolean): PostView {
+  if (p.likedByMe === liked) return p
+  return { ...p, likedByMe: liked, likes: Math.max(0, p.likes + (liked ? 1 : -1)) }
+}
+
+export function withRepost (p: PostView, reposted: boolean): PostView {
+  if (p.repostedByMe === reposted) return p
+  return { ...p, repostedByMe: reposted, reposts: Math.max(0, p.reposts + (reposted ? 1 : -1)) }
+}
+
+/** The post a timeline item shows: for a repost, the reposted post (if it is held). */
+export function shownPost (item: PostView): PostView | undefined {
+  return item.kind === 'repost' ? item.reposted : item
+}
+
+/** CID of the post a repost points at, resolved or not. */
+export function repostSubject (item: PostView): string | undefined {
+  const subject = item.body.subject
+  return item.kind === 'repost' && typeof subject === 'string' ? subject : undefined
+}
+
+export function postTags (p: PostView): string[] {
+  const tags = p.body.tags
+  return Array.isArray(tags) ? tags.filter((t): t is string => typeof t === 'string') : []
+}
+
+/** Whether a timeline item is about `tag` (a repost counts when the reposted post is). */
+export function hasTag (item: PostView, tag: string): boolean {
+  const shown = shownPost(item)
+  return shown !== undefined && postTags(shown).includes(tag.normalize('NFC').toLowerCase())
+}
+
+export function postMedia (p: PostView): MediaRef[] {
+  const media = p.body.media
+  if (!Array.isArray(media)) return []
+  const out: MediaRef[] = []
+  for (const m of media as unknown[]) {
+    if (typeof m !== 'object' || m === null) continue
+    const { cid, mime, alt } = m as Record<string, unknown>
+    if (typeof cid === 'string' && typeof mime === 'string') out.push({ cid, mime, alt: typeof alt === 'string' ? alt : '' })
+  }
+  return out
+}
+
+/** The post a reply answers (its parent), if it is a reply. */
+export function replyParent (p: PostView): string | undefined {
+  const reply = p.body.reply
+  if (typeof reply !== 'object' || reply === null) return undefined
+  const parent = (reply as Record<string, unknown>).parent
+  return typeof parent === 'string' ? parent : undefined
+}
+
+export function quoteOf (p: PostView): string | undefined {
+  const quote = p.body.quote
+  return typeof quote === 'string' ? quote : undefined
+}

@@ -1,0 +1,95 @@
+/** The own-profile form: name, bio and avatar, each within the protocol's limits. */
+import type { FlockClient, MediaInput, ProfileView } from '../app/client.js'
+import { MAX_BIO_GRAPHEMES, MAX_NAME_GRAPHEMES } from '../core/constants.js'
+import { textCounter, type TextCount } from './counter.js'
+import { AVATAR_SIDE, resizeImage } from './images.js'
+import { errorMessage } from './live.js'
+
+export class ProfileEditorState {
+  readonly #client: FlockClient
+  readonly #avatarCid: string | undefined
+  #name = $state('')
+  #bio = $state('')
+  #avatar = $state.raw<{ bytes: Uint8Array, mime: string, preview: string }>()
+  #dropAvatar = $state(false)
+  #busy = $state(false)
+  #error = $state<string>()
+  #saved = $state(false)
+  #nameCount = $derived(textCounter(this.#name, MAX_NAME_GRAPHEMES))
+  #bioCount = $derived(textCounter(this.#bio, MAX_BIO_GRAPHEMES))
+
+  constructor (client: FlockClient, current: ProfileView) {
+    this.#client = client
+    this.#name = current.name
+    this.#bio = current.bio
+    this.#avatarCid = current.avatar
+  }
+
+  get name (): string { return this.#name }
+  set name (v: string) { this.#name = v; this.#saved = false }
+  get bio (): string { return this.#bio }
+  set bio (v: string) { this.#bio = v; this.#saved = false }
+  get nameCount (): TextCount { return this.#nameCount }
+  get bioCount (): TextCount { return this.#bioCount }
+  get nameLimit (): number { return MAX_NAME_GRAPHEMES }
+  get bioLimit (): number { return MAX_BIO_GRAPHEMES }
+  /** Preview URL of a newly chosen avatar. */
+  get avatarPreview (): string | undefined { return this.#avatar?.preview }
+  get hasAvatar (): boolean { return this.#avatar !== undefined || (this.#avatarCid !== undefined && !this.#dropAvatar) }
+  get busy (): boolean { return this.#busy }
+  get error (): string | undefined { return this.#error }
+  get saved (): boolean { return this.#saved }
+  get canSave (): boolean { return !this.#busy && !this.#nameCount.over && !this.#bioCount.over }
+
+  async chooseAvatar (file: File | undefined): Promise<void> {
+    if (file === undefined) return
+    this.#error = undefined
+    try {
+      const img = await resizeImage(file, AVATAR_SIDE)
+      this.#clearAvatar()
+      this.#avatar = { bytes: img.bytes, mime: img.mime, preview: URL.createObjectURL(new Blob([new Uint8Array(img.bytes)], { type: img.mime })) }
+      this.#dropAvatar = false
+      this.#saved = false
+    } catch (err) {
+      this.#error = errorMessage(err)
+    }
+  }
+
+  removeAvatar (): void {
+    this.#clearAvatar()
+    this.#dropAvatar = true
+    this.#saved = false
+  }
+
+  async save (): Promise<boolean> {
+    if (!this.canSave) return false
+    this.#busy = true
+    this.#error = undefined
+    try {
+      let avatar: MediaInput | undefined
+      if (this.#avatar !== undefined) {
+        avatar = { bytes: this.#avatar.bytes, mime: this.#avatar.mime, alt: '' }
+      } else if (this.#avatarCid !== undefined && !this.#dropAvatar) {
+        // A profile entry replaces the previous one whole: resend the current avatar to keep it.
+        avatar = { bytes: await this.#client.media(this.#avatarCid), mime: 'image/webp', alt: '' }
+      }
+      await this.#client.setProfile({ name: this.#name.trim(), bio: this.#bio.trim(), ...(avatar !== undefined ? { avatar } : {}) })
+      this.#saved = true
+      return true
+    } catch (err) {
+      this.#error = errorMessage(err)
+      return false
+    } finally {
+      this.#busy = false
+    }
+  }
+
+  dispose (): void {
+    this.#clearAvatar()
+  }
+
+  #clearAvatar (): void {
+    if (this.#avatar !== undefined) URL.revokeObjectURL(this.#avatar.preview)
+    this.#avatar = undefined
+  }
+}
