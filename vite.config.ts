@@ -34,7 +34,8 @@ export default defineConfig({
         clientsClaim: true,
         skipWaiting: true
       },
-      kit: { adapterFallback: 'index.html' }
+      // The shell (adapter-static's fallback page) is precached under '/', which every route falls back to.
+      kit: { adapterFallback: 'index.html', spa: { fallbackMapping: '/' } }
     })
   ],
   server: { host: '127.0.0.1' },

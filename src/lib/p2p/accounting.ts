@@ -4,7 +4,7 @@
  * actually crossed the wire (or the relay). Only the two hooks we need are real; the rest of the
  * Metrics interface is inert because nothing else here reads libp2p's metrics.
  */
-import type { Metrics, MultiaddrConnection } from '@libp2p/interface'
+import type { Connection, Metrics, MultiaddrConnection, Stream } from '@libp2p/interface'
 
 export interface TrafficCounter {
   bytesIn: number
@@ -25,30 +25,58 @@ export class TrafficAccounting {
     this.#byConn.set(maConn, counter)
     const key = maConn.remoteAddr.toString()
     this.#byAddr.set(key, counter)
-    const totals = this.totals
-    const conn = maConn as unknown as { send: (d: Chunk) => boolean, onData?: (d: Chunk) => void }
-    const send = conn.send.bind(maConn)
-    conn.send = (data: Chunk): boolean => {
-      counter.bytesOut += data.byteLength
-      totals.bytesOut += data.byteLength
-      return send(data)
-    }
-    if (typeof conn.onData === 'function') {
-      const onData = conn.onData.bind(maConn)
-      conn.onData = (data: Chunk): void => {
-        counter.bytesIn += data.byteLength
-        totals.bytesIn += data.byteLength
-        onData(data)
-      }
-    }
+    this.#wrap(maConn, counter)
     maConn.addEventListener('close', () => {
       if (this.#byAddr.get(key) === counter) this.#byAddr.delete(key)
     }, { once: true })
   }
 
-  /** Counter of the raw connection with this remote address, if it is still open. */
-  forRemoteAddr (addr: string): TrafficCounter | undefined {
-    return this.#byAddr.get(addr)
+  /**
+   * WebRTC connections carry their streams on data channels, not on the raw connection, so their
+   * bytes are counted per protocol stream and added up per connection.
+   */
+  readonly #byRtcConn = new WeakMap<Connection, TrafficCounter>()
+  #connections: () => Connection[] = () => []
+
+  /** Where to look up which connection a new stream belongs to (the node's open connections). */
+  attach (connections: () => Connection[]): void {
+    this.#connections = connections
+  }
+
+  trackStream (stream: Stream): void {
+    const conn = this.#connections().find(c => c.streams.includes(stream))
+    if (conn === undefined || !isWebRTC(conn)) return
+    let counter = this.#byRtcConn.get(conn)
+    if (counter === undefined) {
+      counter = { bytesIn: 0, bytesOut: 0 }
+      this.#byRtcConn.set(conn, counter)
+    }
+    this.#wrap(stream, counter)
+  }
+
+  #wrap (target: object, counter: TrafficCounter): void {
+    const totals = this.totals
+    const io = target as { send: (d: Chunk) => boolean, onData?: (d: Chunk) => void }
+    const send = io.send.bind(target)
+    io.send = (data: Chunk): boolean => {
+      counter.bytesOut += data.byteLength
+      totals.bytesOut += data.byteLength
+      return send(data)
+    }
+    if (typeof io.onData === 'function') {
+      const onData = io.onData.bind(target)
+      io.onData = (data: Chunk): void => {
+        counter.bytesIn += data.byteLength
+        totals.bytesIn += data.byteLength
+        onData(data)
+      }
+    }
+  }
+
+  /** Bytes carried by an open connection so far. */
+  forConnection (conn: Connection): TrafficCounter {
+    if (isWebRTC(conn)) return this.#byRtcConn.get(conn) ?? { bytesIn: 0, bytesOut: 0 }
+    return this.#byAddr.get(conn.remoteAddr.toString()) ?? this.#byAddr.get(stripPeer(conn.remoteAddr.toString())) ?? { bytesIn: 0, bytesOut: 0 }
   }
 
   /** A libp2p Metrics component that feeds this accounting. */
@@ -59,7 +87,7 @@ export class TrafficAccounting {
     const passthrough = <F>(_name: string, fn: F): F => fn
     return {
       trackMultiaddrConnection: (maConn: MultiaddrConnection) => { this.track(maConn) },
-      trackProtocolStream: () => {},
+      trackProtocolStream: (stream: Stream) => { this.trackStream(stream) },
       registerMetric: register,
       registerMetricGroup: register,
       registerCounter: register,
@@ -72,4 +100,14 @@ export class TrafficAccounting {
       createTrace: () => undefined
     } as unknown as Metrics
   }
+}
+
+function isWebRTC (conn: Connection): boolean {
+  return conn.remoteAddr.toString().includes('/webrtc')
+}
+
+/** The raw connection's address lacks the trailing /p2p/<peer> a Connection's address has. */
+function stripPeer (addr: string): string {
+  const i = addr.lastIndexOf('/p2p/')
+  return i > 0 && !addr.slice(i + 5).includes('/') ? addr.slice(0, i) : addr
 }

@@ -217,6 +217,7 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
         await options.closeStores?.()
       }
     })
+    traffic.attach(() => libp2p.getConnections())
     await node.#start()
     return node
   }
@@ -325,8 +326,7 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
 
   connections (): ConnectionInfo[] {
     return this.libp2p.getConnections().map(c => {
-      const counter = this.traffic.forRemoteAddr(c.remoteAddr.toString()) ??
-        this.traffic.forRemoteAddr(stripPeer(c.remoteAddr)) ?? { bytesIn: 0, bytesOut: 0 }
+      const counter = this.traffic.forConnection(c)
       return {
         peerId: c.remotePeer.toString(),
         remoteAddr: c.remoteAddr.toString(),
@@ -380,7 +380,7 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
       received += p.received
       expected += p.expected
     }
-    return { active: this.#syncing.size > 0, received, expected, peers: this.#syncing.size }
+    return { active: this.#sync.size > 0, received, expected, peers: this.#sync.size }
   }
 
   /** Store a media file (one raw block, a valid single-leaf UnixFS file) and return its CID. */
@@ -436,6 +436,8 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
       // The responder capped some ranges: ask again for those authors, from where we now are.
       pending.push(...result.more)
     }
+    // Forget this peer's progress first, so a summary taken on sync:done no longer counts it.
+    this.#sync.delete(peer.toString())
     this.dispatchEvent(new CustomEvent('sync:done', { detail: { peer: peer.toString(), received: total } }))
   }
 
@@ -587,9 +589,4 @@ export function isDirect (c: Connection): boolean {
   return c.limits === undefined && (!addr.includes('/p2p-circuit') || addr.includes('/webrtc'))
 }
 
-function stripPeer (addr: Multiaddr): string {
-  const s = addr.toString()
-  const i = s.lastIndexOf('/p2p/')
-  return i > 0 && !s.slice(i + 5).includes('/') ? s.slice(0, i) : s
-}
 
