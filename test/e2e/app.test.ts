@@ -50,7 +50,8 @@ describe('two browsers', () => {
     await onA.waitFor({ timeout: 90_000 })
     expect(await onA.getAttribute('data-author')).toBe(bId)
     await a.page.goto(a.url('/network'))
-    await a.page.locator('[data-testid="connection"][data-direct="true"]').first().waitFor({ timeout: 90_000 })
+    // A direct row that is not the relay: the WebRTC connection to B.
+    await a.page.locator('[data-testid="connection"][data-direct="true"][data-relay="false"]').first().waitFor({ timeout: 90_000 })
   })
 
   test('A replies and likes; B sees the reply in the thread and the notifications', async () => {
