@@ -9,6 +9,7 @@ import {
   DAG_CBOR_CODE, authorTopic, entryView, isAuthorId, postBody, verifyEntry, type Media, type VerifiedEntry
 } from '../core/index.js'
 import { isDirect, type FlockNode } from '../p2p/node.js'
+import { collect } from '../p2p/store.js'
 import type {
   ClientEvent, FlockClient, ForkView, MediaInput, NetworkView, NotificationView, PostInput, PostView, ProfileView
 } from './client.js'
@@ -204,8 +205,7 @@ export class LocalClient implements FlockClient {
     const store = this.#node.store
     const head = await store.head(this.author)
     const { writer, out } = CarWriter.create(head === null ? [] : [head.cid])
-    const chunks: Uint8Array[] = []
-    const reading = (async () => { for await (const c of out) chunks.push(c) })()
+    const car = collect(out)
     for await (const bytes of store.range(this.author, 1, head?.seq ?? 0)) {
       const v = await verifyEntry(bytes)
       await writer.put({ cid: v.cid, bytes })
@@ -217,15 +217,7 @@ export class LocalClient implements FlockClient {
       }
     }
     await writer.close()
-    await reading
-    const size = chunks.reduce((n, c) => n + c.length, 0)
-    const car = new Uint8Array(size)
-    let offset = 0
-    for (const c of chunks) {
-      car.set(c, offset)
-      offset += c.length
-    }
-    return car
+    return await car
   }
 
   async importLog (car: Uint8Array): Promise<number> {

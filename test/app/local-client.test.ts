@@ -1,0 +1,70 @@
+/**
+ * The UI's client over a real node (Node runtime, LevelDB): threads, counts, notifications and the
+ * portable account — a CAR export that another node imports entry by verified entry.
+ */
+import { afterAll, expect, test } from 'vitest'
+import { generateAuthor } from '../../src/lib/core/index.js'
+import { createNodeFlockNode } from '../../src/lib/p2p/runtime-node.js'
+import { LocalClient } from '../../src/lib/app/local-client.js'
+import type { FlockNode } from '../../src/lib/p2p/node.js'
+import { tempDir } from '../server/harness.js'
+
+const cleanup: Array<() => Promise<void>> = []
+afterAll(async () => {
+  for (const fn of cleanup.reverse()) await fn()
+})
+
+async function client (): Promise<{ node: FlockNode, client: LocalClient }> {
+  const dir = await tempDir()
+  const node = await createNodeFlockNode({ author: await generateAuthor(), dataDir: dir.path })
+  cleanup.push(dir.remove, async () => { await node.stop() })
+  return { node, client: new LocalClient(node, []) }
+}
+
+test('threads, counts and notifications come from the logs held', async () => {
+  const { node, client: me } = await client()
+  const other = await generateAuthor()
+  const root = await me.post({ text: 'root post' })
+  const reply = await me.post({ text: 'my own reply', replyTo: root })
+  await me.like(root)
+  await me.repost(root)
+  const thread = await me.thread(reply)
+  expect(thread.ancestors.map(p => p.cid)).toEqual([root])
+  expect(thread.focus?.text).toBe('my own reply')
+  const rootView = (await me.thread(root)).focus
+  expect(rootView).toMatchObject({ replies: 1, likes: 1, reposts: 1, likedByMe: true, repostedByMe: true })
+  expect((await me.timeline(10)).map(p => p.kind)).toEqual(['repost', 'post', 'post'])
+  // Mentions of us are notifications, our own actions are not.
+  await me.post({ text: `hello @${other.id}` })
+  expect(await me.notifications()).toEqual([])
+  await me.remove(reply)
+  expect((await me.timeline(10)).some(p => p.cid === reply)).toBe(false)
+  expect(node.following).toEqual([])
+})
+
+test('a CAR export of the log, with its media, imports into another node entry by verified entry', async () => {
+  const { client: a } = await client()
+  const image = new Uint8Array(5000).map((_, i) => i % 256)
+  await a.setProfile({ name: 'Ann', bio: 'exporting' })
+  const first = await a.post({ text: 'one' })
+  await a.post({ text: 'two', media: [{ bytes: image, mime: 'image/webp', alt: 'pattern' }] })
+  const car = await a.exportLog()
+
+  const { client: b } = await client()
+  expect(await b.importLog(car)).toBe(3)
+  expect(await b.importLog(car)).toBe(0)
+  const posts = await b.authorPosts(a.author)
+  expect(posts.map(p => p.text)).toEqual(['two', 'one'])
+  const media = posts[0]?.body.media as Array<{ cid: string, alt: string }>
+  expect(media[0]?.alt).toBe('pattern')
+  expect(Uint8Array.from(await b.media(media[0]?.cid as string))).toEqual(image)
+  expect((await b.profile(a.author)).name).toBe('Ann')
+  expect((await b.thread(first)).focus?.author).toBe(a.author)
+
+  // The media block is last in the CAR: damage it and its hash no longer matches its CID.
+  const tampered = new Uint8Array(car)
+  tampered[tampered.length - 10] = (tampered[tampered.length - 10] as number) ^ 0xff
+  const { client: c } = await client()
+  expect(await c.importLog(tampered)).toBe(3)
+  await expect(c.media(media[0]?.cid as string, AbortSignal.timeout(500))).rejects.toThrow()
+})
