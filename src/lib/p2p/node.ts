@@ -27,8 +27,8 @@ import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
 import {
   DISCOVERY_TOPIC, SYNC_PROTOCOL, authorTopic, checkTimestamp, createEntry,
-  isAuthorId, isFlockError, verifyEntry, ForkError, FutureTimestampError, PrevMismatchError, SeqGapError,
-  type Author, type Bodies, type EntryKind, type VerifiedEntry, type Want
+  decodeEntry, isAuthorId, isFlockError, verifyEntry, ForkError, FutureTimestampError, PrevMismatchError, SeqGapError,
+  type Author, type Bodies, type Entry, type EntryKind, type VerifiedEntry, type Want
 } from '../core/index.js'
 import { EntryStore, collect } from './store.js'
 import { flockMsgId } from './gossip.js'
@@ -505,14 +505,11 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
 
   async #loadFollows (): Promise<void> {
     const head = await this.store.head(this.author.id)
-    for await (const bytes of this.store.range(this.author.id, 1, head?.seq ?? 0)) {
-      const v = await verifyEntry(bytes)
-      this.#applyFollow(v)
-    }
+    // Our own log was verified when it was stored; decoding is enough to replay the follows.
+    for await (const bytes of this.store.range(this.author.id, 1, head?.seq ?? 0)) this.#applyFollow(decodeEntry(bytes))
   }
 
-  #applyFollow (v: VerifiedEntry): boolean {
-    const e = v.entry
+  #applyFollow (e: Entry): boolean {
     if (e.kind === 'follow' && !this.#following.has(e.body.author) && e.body.author !== this.author.id) {
       this.#following.add(e.body.author)
       return true
@@ -523,7 +520,7 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
 
   /** Our own log changed (locally, or restored from another device): follow what it says. */
   #applyOwn (v: VerifiedEntry): void {
-    if (!this.#applyFollow(v)) return
+    if (!this.#applyFollow(v.entry)) return
     const e = v.entry
     if (e.kind === 'follow') this.#subscribe(e.body.author)
     if (e.kind === 'unfollow') this.#unsubscribe(e.body.author)
