@@ -95,6 +95,21 @@ describe('two browsers', () => {
   })
 })
 
+describe('tabs', () => {
+  test('a second tab of the same profile runs no second node: it follows the first and posts through it', async () => {
+    const second = await a.context.newPage()
+    await second.goto(a.url('/'))
+    expect((await second.getByTestId('author-id').first().textContent({ timeout: 60_000 }))?.trim()).toBe(aId)
+    await entryWithText(second, 'hello from Bob').waitFor({ timeout: 60_000 })
+    const holders = await second.evaluate(async () => (await navigator.locks.query()).held?.filter(l => l.name === 'flock-node').length)
+    expect(holders).toBe(1)
+    await compose(second, 'written in the second tab')
+    // The first tab runs the node: the entry it stored on the second tab's behalf shows up there live.
+    await entryWithText(a.page, 'written in the second tab').waitFor({ timeout: 60_000 })
+    await second.close()
+  })
+})
+
 describe('persistence and offline', () => {
   test('after a reload A keeps identity, follows and timeline; offline, the shell opens from the service worker', async () => {
     await a.page.goto(a.url('/'))

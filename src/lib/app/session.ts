@@ -131,7 +131,7 @@ async function connect (backup: string, nodeKey: Uint8Array): Promise<SessionInf
   })
   if (leader !== null) return { phase: 'ready', role: 'leader', client: leader }
   void navigator.locks.request(NODE_LOCK, () => { location.reload() })
-  return { phase: 'ready', role: 'follower', client: await connectToLeader(AbortSignal.timeout(10_000)) }
+  return { phase: 'ready', role: 'follower', client: await connectToLeader(AbortSignal.timeout(30_000)) }
 }
 
 async function newNodeKey (): Promise<Uint8Array> {

@@ -8,6 +8,7 @@ import type { ClientEvent, FlockClient } from './client.js'
 export const NODE_LOCK = 'flock-node'
 const CHANNEL = 'flock-tabs'
 const CALL_TIMEOUT_MS = 60_000
+const HELLO_INTERVAL_MS = 500
 
 type Method = Exclude<keyof FlockClient, 'author' | 'subscribe'>
 
@@ -62,11 +63,14 @@ export async function connectToLeader (signal?: AbortSignal): Promise<FlockClien
     else if (m.type === 'result') pending.get(m.id)?.resolve(m.value)
     else if (m.type === 'error') pending.get(m.id)?.reject(new RemoteCallError(m.name, m.message))
   }
+  // The leader may be starting (or another tab taking over): ask until one answers.
+  let hello: ReturnType<typeof setInterval> | undefined
   const author = await new Promise<string>((resolve, reject) => {
     announce = resolve
     signal?.addEventListener('abort', () => { reject(signal.reason as Error) }, { once: true })
     channel.postMessage({ type: 'hello' } satisfies Message)
-  })
+    hello = setInterval(() => { channel.postMessage({ type: 'hello' } satisfies Message) }, HELLO_INTERVAL_MS)
+  }).finally(() => { clearInterval(hello) })
   const call = async (method: Method, args: unknown[]): Promise<unknown> => {
     const id = crypto.randomUUID()
     let timer: ReturnType<typeof setTimeout> | undefined
