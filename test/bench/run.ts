@@ -1,0 +1,213 @@
+/**
+ * `npm run bench -- [--quick] [--build] [--verbose] [--only ID,…] [--out FILE]`
+ *
+ * Runs every measurement (one module each), prints a Markdown table to stdout and writes
+ * bench-results.json: {machine, quick, skipped: [{name, reason}], metrics: {NAME: {value, unit, …}}}.
+ * Progress goes to stderr. Networks run in worker processes (procs.ts) around a real relay process;
+ * everything binds 127.0.0.1. A measurement that fails is listed in `skipped` with its error, and
+ * the exit code is 1.
+ *
+ * --quick leaves out the N = 50 and N = 100 networks (and what they yield) and must finish in under
+ * two minutes on a 2-core machine.
+ */
+import { writeFile } from 'node:fs/promises'
+import { cpus, platform, release, totalmem } from 'node:os'
+import { join, resolve } from 'node:path'
+import { baseline } from './baseline.js'
+import { BROWSER_METRICS, browserMetrics } from './browser.js'
+import { bundleSizes } from './bundle.js'
+import { catchup } from './catchup.js'
+import { cryptoRates } from './crypto.js'
+import { rssMetric } from './memory.js'
+import { runNetwork } from './cluster.js'
+import { amplificationMetric, POSTS, propagation, propagationMetrics, serverEgressMetric } from './propagation.js'
+import { relayShare } from './relay-share.js'
+import { outcome, type BenchContext, type Measurement, type Metric, type Skipped } from './types.js'
+import { repo } from './util.js'
+
+const N100_QUICK = 'quick mode: the N = 100 network is left out (run without --quick)'
+
+export const measurements: Measurement[] = [
+  { id: 'crypto', produces: ['sign_per_s', 'verify_per_s'], run: cryptoRates },
+  { id: 'propagation_n10', produces: ['propagation_n10_p50_ms', 'propagation_n10_p99_ms'], run: async ctx => await propagation(ctx, 10) },
+  { id: 'relay_share', produces: ['relay_post_bytes_share'], run: relayShare },
+  { id: 'catchup', produces: ['catchup_10k_s'], run: catchup },
+  { id: 'bundle', produces: ['bundle_initial_gzip_kb', 'bundle_total_gzip_kb'], run: bundleSizes },
+  {
+    id: 'propagation_n50',
+    produces: ['propagation_n50_p50_ms', 'propagation_n50_p99_ms'],
+    skipInQuick: 'quick mode: the N = 50 network is left out (run without --quick)',
+    run: async ctx => await propagation(ctx, 50)
+  },
+  {
+    id: 'propagation_n100',
+    produces: ['propagation_n100_p50_ms', 'propagation_n100_p99_ms', 'amplification_n100', 'server_egress_bytes_per_post_n100', 'rss_mb_per_node'],
+    skipInQuick: N100_QUICK,
+    run: async (ctx) => {
+      const r = await runNetwork(ctx, 100, POSTS, 'random')
+      return outcome({
+        ...propagationMetrics(r),
+        amplification_n100: amplificationMetric(r),
+        server_egress_bytes_per_post_n100: serverEgressMetric(r),
+        rss_mb_per_node: rssMetric(r)
+      })
+    }
+  },
+  {
+    id: 'baseline_n100',
+    produces: ['baseline_propagation_n100_p50_ms', 'baseline_propagation_n100_p99_ms', 'baseline_server_egress_bytes_per_post_n100'],
+    skipInQuick: N100_QUICK,
+    run: async ctx => await baseline(ctx, 100)
+  },
+  {
+    id: 'browser',
+    produces: BROWSER_METRICS,
+    skipInQuick: 'quick mode: browser rows (Chromium in a private network namespace) are left out',
+    run: browserMetrics
+  }
+]
+
+interface Args { quick: boolean, build: boolean, verbose: boolean, only: string[] | undefined, out: string, cpuProf: string | undefined, help: boolean }
+
+function parseArgs (argv: string[]): Args {
+  const args: Args = { quick: false, build: false, verbose: false, only: undefined, out: join(repo, 'bench-results.json'), cpuProf: undefined, help: false }
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string
+    const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined]
+    const value = (): string => {
+      const v = inline ?? argv[++i]
+      if (v === undefined) throw new Error(`${flag} needs a value`)
+      return v
+    }
+    switch (flag) {
+      case '--quick': args.quick = true; break
+      case '--build': args.build = true; break
+      case '--verbose': args.verbose = true; break
+      case '--only': args.only = value().split(','); break
+      case '--out': args.out = value(); break
+      case '--cpu-prof': args.cpuProf = value(); break
+      case '--help': case '-h': args.help = true; break
+      default: throw new Error(`unknown flag ${a} (try --help)`)
+    }
+  }
+  const unknown = args.only?.filter(id => !measurements.some(m => m.id === id)) ?? []
+  if (unknown.length > 0) throw new Error(`--only: no measurement ${unknown.join(', ')}; there are ${measurements.map(m => m.id).join(', ')}`)
+  return args
+}
+
+const HELP = `npm run bench -- [flags]
+  --quick      leave out the N = 50 / N = 100 networks; under 2 minutes
+  --build      run \`npx vite build\` first even if build/ exists
+  --only IDS   run only these measurements (comma-separated): ${measurements.map(m => m.id).join(', ')}
+  --out FILE   where to write the JSON (default bench-results.json)
+  --verbose    forward child processes' stderr
+  --cpu-prof DIR  write a V8 CPU profile of every child process (relay, workers) to DIR
+`
+
+function formatValue (m: Metric): string {
+  const v = m.value
+  if (!Number.isFinite(v)) return String(v)
+  if (Math.abs(v) >= 1000) return Math.round(v).toLocaleString('en-US')
+  return String(v)
+}
+
+function table (metrics: Record<string, Metric>, skipped: Skipped[], order: string[]): string {
+  const lines = ['| metric | value | unit |', '|---|---:|---|']
+  for (const name of order) {
+    const m = metrics[name]
+    if (m !== undefined) lines.push(`| ${name} | ${formatValue(m)} | ${m.unit} |`)
+    else {
+      const s = skipped.find(k => k.name === name)
+      if (s !== undefined) lines.push(`| ${name} | — | skipped: ${s.reason} |`)
+    }
+  }
+  return lines.join('\n')
+}
+
+async function main (): Promise<number> {
+  let args: Args
+  try {
+    args = parseArgs(process.argv.slice(2))
+  } catch (err) {
+    console.error(`bench: ${(err as Error).message}`)
+    return 2
+  }
+  if (args.help) {
+    process.stdout.write(HELP)
+    return 0
+  }
+  if (args.cpuProf !== undefined) process.env.BENCH_CPU_PROF = resolve(args.cpuProf)
+  const started = performance.now()
+  const ctx: BenchContext = {
+    quick: args.quick,
+    build: args.build,
+    verbose: args.verbose,
+    log: (line) => { process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}\n`) }
+  }
+  const metrics: Record<string, Metric> = {}
+  const skipped: Skipped[] = []
+  const durations: Record<string, number> = {}
+  let failed = false
+  const selected = measurements.filter(m => args.only === undefined || args.only.includes(m.id))
+  for (const m of selected) {
+    if (args.quick && m.skipInQuick !== undefined) {
+      for (const name of m.produces) skipped.push({ name, reason: m.skipInQuick })
+      continue
+    }
+    ctx.log(`${m.id}…`)
+    const t = performance.now()
+    try {
+      const result = await m.run(ctx)
+      Object.assign(metrics, result.metrics)
+      skipped.push(...result.skipped)
+      for (const name of m.produces) {
+        if (result.metrics[name] === undefined && !result.skipped.some(s => s.name === name)) {
+          skipped.push({ name, reason: 'not produced by its measurement' })
+        }
+      }
+    } catch (err) {
+      failed = true
+      const message = (err as Error).message.split('\n')[0] ?? String(err)
+      ctx.log(`${m.id} failed: ${(err as Error).message}`)
+      for (const name of m.produces) skipped.push({ name, reason: `failed: ${message}` })
+    }
+    durations[m.id] = Math.round(performance.now() - t) / 1000
+    const got = m.produces.filter(n => metrics[n] !== undefined).map(n => `${n}=${formatValue(metrics[n] as Metric)}`)
+    ctx.log(`${m.id} done in ${durations[m.id]} s${got.length > 0 ? `: ${got.join(', ')}` : ''}`)
+  }
+
+  const cpu = cpus()
+  const results = {
+    machine: {
+      node: process.version,
+      cpus: cpu.length,
+      cpuModel: cpu[0]?.model ?? 'unknown',
+      totalMemGiB: Math.round(totalmem() / 2 ** 30 * 10) / 10,
+      platform: `${platform()} ${release()}`,
+      date: new Date().toISOString()
+    },
+    quick: args.quick,
+    skipped,
+    metrics,
+    durationsS: { ...durations, total: Math.round(performance.now() - started) / 1000 }
+  }
+  await writeFile(args.out, JSON.stringify(results, null, 2) + '\n')
+
+  const order = selected.flatMap(m => m.produces)
+  process.stdout.write(`## Flock benchmark${args.quick ? ' (quick)' : ''}\n\n`)
+  process.stdout.write(`${results.machine.cpus} × ${results.machine.cpuModel}, ${results.machine.totalMemGiB} GiB, Node ${results.machine.node}, ${results.machine.platform}, ${results.machine.date}\n\n`)
+  process.stdout.write(table(metrics, skipped, order) + '\n')
+  if (skipped.length > 0) {
+    process.stdout.write('\nSkipped:\n')
+    for (const s of skipped) process.stdout.write(`- ${s.name}: ${s.reason}\n`)
+  }
+  process.stdout.write(`\nTotal ${results.durationsS.total} s; results in ${args.out}\n`)
+  return failed ? 1 : 0
+}
+
+// Exit explicitly: every child and node is stopped in finally blocks, but a stray handle of a
+// library must never keep the benchmark from finishing.
+main().then((code) => { process.exit(code) }, (err: Error) => {
+  console.error(`bench: ${err.stack ?? err.message}`)
+  process.exit(1)
+})
