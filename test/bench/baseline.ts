@@ -14,7 +14,6 @@ import type { Socket } from 'node:net'
 import { WebSocket, WebSocketServer, type RawData } from 'ws'
 import { createEntry, generateAuthor, verifyEntry, type VerifiedEntry } from '../../src/lib/core/index.js'
 import { TEXT_BYTES } from './cluster.js'
-import { POSTS } from './propagation.js'
 import { startWorker } from './procs.js'
 import { Countdown, postText, round, summarize, withTimeout } from './util.js'
 import { outcome, type BenchContext, type Outcome } from './types.js'
@@ -92,6 +91,7 @@ async function connect (url: string): Promise<WebSocket> {
 }
 
 export async function baseline (ctx: BenchContext, n = 100): Promise<Outcome> {
+  const POSTS = ctx.posts
   const server = startWorker('baseline-server', {}, { verbose: ctx.verbose, timeoutMs: 60_000, log: ctx.log })
   const clients: WebSocket[] = []
   try {

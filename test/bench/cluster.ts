@@ -55,6 +55,8 @@ export interface NetworkResult {
   deliveries: { expected: number, gossip: number, sync: number, missing: number }
   entryBytes: { mean: number, total: number }
   postPhaseMs: number
+  /** Discovery-topic messages accepted per node per second during the post phase (N / 10 s is normal). */
+  discoveryMessagesPerNodePerS: number
   /** Sum over nodes of traffic.totals.bytesOut during the post phase. */
   bytesOut: number
   relay: {
@@ -111,7 +113,7 @@ export async function runNetwork (ctx: BenchContext, n: number, posts: number, t
       await Promise.all(shards.map(async s => await request<T>(s, cmd, timeoutMs)))
 
     let t = performance.now()
-    const created = await Promise.all(shards.map(async s => await s.next<{ nodes: ShardNode[], rss: { before: number, afterCreate: number } }>('nodes', 120_000 + n * 2000)))
+    const created = await Promise.all(shards.map(async s => await s.next<{ nodes: ShardNode[], rss: { before: number, afterCreate: number }, gc: boolean }>('nodes', 120_000 + n * 2000)))
     const createMs = performance.now() - t
     const nodes = created.flatMap(c => c.nodes).sort((a, b) => a.index - b.index)
     const author = nodes[0] as ShardNode
@@ -126,6 +128,8 @@ export async function runNetwork (ctx: BenchContext, n: number, posts: number, t
       allowed[i]?.add(nodes[j]?.peerId as string)
       allowed[j]?.add(nodes[i]?.peerId as string)
     }
+    // Alternate which end dials, so every shard does its share of the handshakes.
+    const dialPlan = edges.map(([i, j]): [number, number] => (i + j) % 2 === 0 ? [i, j] : [j, i])
     const byAddr: Array<[string, string]> = nodes.flatMap(node => node.addrs.map((a): [string, string] => [a.replace(/\/p2p\/[^/]+$/, ''), node.peerId]))
     const planned = await Promise.all(shards.map(async (shard, s) => {
       const mine = (i: number): boolean => i >= s * per && i < (s + 1) * per
@@ -136,7 +140,7 @@ export async function runNetwork (ctx: BenchContext, n: number, posts: number, t
         ...(topology === 'random'
           ? { allowed: nodes.filter(node => mine(node.index)).map(node => [node.index, [...allowed[node.index] as Set<string>]]), byAddr }
           : {}),
-        dials: edges.filter(([i]) => mine(i)).map(([i, j]) => [i, (nodes[j] as ShardNode).addrs])
+        dials: dialPlan.filter(([from]) => mine(from)).map(([from, to]) => [from, (nodes[to] as ShardNode).addrs])
       }, 300_000)
     }))
     const dialFailures = planned.flatMap(p => p.failures)
@@ -146,6 +150,7 @@ export async function runNetwork (ctx: BenchContext, n: number, posts: number, t
     // author's topic (plus the author's own flood-publish links to subscribers it knows), and, for
     // discovery, when the direct mesh is full, i.e. discovery has stopped adding connections.
     let lastReport = 0
+    let lastMessages = 0
     let state: ShardState[] = []
     await until('the gossip mesh of the author topic to reach every follower', async () => {
       state = await all<ShardState>({ type: 'cmd', op: 'state', topic }, 30_000)
@@ -157,8 +162,12 @@ export async function runNetwork (ctx: BenchContext, n: number, posts: number, t
       const minDirect = Math.min(...entries.map(e => e.direct.length))
       const full = topology !== 'discovery' || minDirect === n - 1
       if (performance.now() - lastReport > 5000) {
+        const messages = state.reduce((sum, s) => sum + s.discoveryMessages, 0)
+        const rate = lastReport === 0 ? 0 : (messages - lastMessages) / ((performance.now() - lastReport) / 1000) / n
         lastReport = performance.now()
-        log(`mesh: ${reached}/${n - 1} followers reachable, fewest direct peers ${minDirect}`)
+        lastMessages = messages
+        const isolated = entries.filter(e => e.direct.length === 0).length
+        log(`mesh: ${reached}/${n - 1} followers reachable; author has ${authorState?.direct.length ?? 0} direct peers, ${authorState?.mesh.length ?? 0} in its topic mesh, knows ${authorState?.subscribers.length ?? 0} subscribers; ${isolated} nodes without direct peers; ${rate.toFixed(1)} discovery messages/node/s`)
       }
       return reached === n - 1 && full ? true : undefined
     }, 90_000 + n * 1500, 250)
@@ -188,10 +197,11 @@ export async function runNetwork (ctx: BenchContext, n: number, posts: number, t
       })
     }
     await all({ type: 'cmd', op: 'listen', author: author.author, texts })
-    const snapshot = async (): Promise<{ bytesOut: number, fromRelay: Map<string, number>, rss: number }> => {
+    const snapshot = async (): Promise<{ bytesOut: number, discovery: number, fromRelay: Map<string, number>, rss: number }> => {
       const snaps = await all<ShardSnapshot>({ type: 'cmd', op: 'snapshot' })
       return {
         bytesOut: snaps.reduce((sum, s) => sum + s.bytesOut, 0),
+        discovery: snaps.reduce((sum, s) => sum + s.discoveryMessages, 0),
         fromRelay: new Map(snaps.flatMap(s => s.fromRelay)),
         rss: snaps.reduce((sum, s) => sum + s.rssMiB, 0)
       }
@@ -202,7 +212,9 @@ export async function runNetwork (ctx: BenchContext, n: number, posts: number, t
     const authorShard = shards[0] as WorkerProc
     const phaseStart = performance.now()
     for (let i = 0; i < posts; i++) {
-      published.push(await request<Published>(authorShard, { type: 'cmd', op: 'publish', post: i, text: texts[i] as string }))
+      const p = await request<Published>(authorShard, { type: 'cmd', op: 'publish', post: i, text: texts[i] as string })
+      if (p.callMs > 1000) log(`post ${i}: publish() took ${Math.round(p.callMs)} ms`)
+      published.push(p)
       const counter = counters[i] as Countdown
       try {
         await withTimeout(counter.done, 15_000, `post ${i} to reach ${n - 1} followers`)
@@ -243,6 +255,7 @@ export async function runNetwork (ctx: BenchContext, n: number, posts: number, t
       deliveries,
       entryBytes: { mean: round(totalEntryBytes / published.length), total: totalEntryBytes },
       postPhaseMs: Math.round(postPhaseMs),
+      discoveryMessagesPerNodePerS: round((after.discovery - before.discovery) / n / (postPhaseMs / 1000), 1),
       bytesOut: after.bytesOut - before.bytesOut,
       relay: {
         relayedBytes: relayAfter.relayed - relayBefore.relayed,
@@ -256,7 +269,7 @@ export async function runNetwork (ctx: BenchContext, n: number, posts: number, t
         afterMesh: round(before.rss),
         afterPosts: round(after.rss)
       },
-      gcBeforeReadings: true
+      gcBeforeReadings: created.every(c => c.gc)
     }
   } finally {
     await Promise.all(shards.map(async s => { await s.stop() }))

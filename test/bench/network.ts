@@ -13,10 +13,10 @@
 import { isPeerId, type Libp2p, type PeerId } from '@libp2p/interface'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { join } from 'node:path'
-import { generateAuthor } from '../../src/lib/core/index.js'
+import { DISCOVERY_TOPIC, generateAuthor } from '../../src/lib/core/index.js'
 import type { FlockNode } from '../../src/lib/p2p/node.js'
 import { createNodeFlockNode } from '../../src/lib/p2p/runtime-node.js'
-import { rssMiB, withTimeout } from './util.js'
+import { hasGc, rssMiB, withTimeout } from './util.js'
 import type { WorkerIO } from './worker-io.js'
 
 export interface ShardParams {
@@ -42,10 +42,13 @@ export interface ShardState {
   /** Per node: its gossipsub mesh peers on the topic, its direct peers (relay excluded), and subscribers it knows on the topic. */
   nodes: Array<{ peerId: string, mesh: string[], direct: string[], subscribers: string[] }>
   relayedConnections: number
+  /** Discovery-topic messages the shard's nodes accepted since they started (a storm detector). */
+  discoveryMessages: number
 }
 
 export interface ShardSnapshot {
   bytesOut: number
+  discoveryMessages: number
   /** Bytes received from the relay so far, per open connection to it ("index remoteAddr"). */
   fromRelay: Array<[string, number]>
   rssMiB: number
@@ -125,6 +128,10 @@ export async function shardJob (params: ShardParams, io: WorkerIO): Promise<{ ga
       }))))
     }
     const rssAfterCreate = rssMiB()
+    let discoveryMessages = 0
+    for (const node of nodes) {
+      node.libp2p.services.pubsub.addEventListener('message', (evt) => { if (evt.detail.topic === DISCOVERY_TOPIC) discoveryMessages++ })
+    }
     const at = (index: number): FlockNode => {
       const node = nodes[index - params.first]
       if (node === undefined) throw new Error(`node ${index} is not in shard ${params.shard}`)
@@ -138,7 +145,8 @@ export async function shardJob (params: ShardParams, io: WorkerIO): Promise<{ ga
         author: node.author.id,
         addrs: node.libp2p.getMultiaddrs().map(ma => ma.toString()).filter(a => a.includes('/tcp/') && !a.includes('/p2p-circuit'))
       })),
-      rss: { before: rssBefore, afterCreate: rssAfterCreate }
+      rss: { before: rssBefore, afterCreate: rssAfterCreate },
+      gc: hasGc()
     })
 
     while (true) {
@@ -181,7 +189,8 @@ export async function shardJob (params: ShardParams, io: WorkerIO): Promise<{ ga
               direct: directPeers(node, params.relay.peerId),
               subscribers: node.libp2p.services.pubsub.getSubscribers(cmd.topic).map(p => p.toString())
             })),
-            relayedConnections: nodes.reduce((sum, node) => sum + node.connections().filter(c => !c.direct).length, 0)
+            relayedConnections: nodes.reduce((sum, node) => sum + node.connections().filter(c => !c.direct).length, 0),
+            discoveryMessages
           }
           await io.send({ type: 'reply:state', ...state })
           break
@@ -212,6 +221,7 @@ export async function shardJob (params: ShardParams, io: WorkerIO): Promise<{ ga
           })
           const snapshot: ShardSnapshot = {
             bytesOut: nodes.reduce((sum, node) => sum + node.traffic.totals.bytesOut, 0),
+            discoveryMessages,
             fromRelay,
             rssMiB: rssMiB()
           }

@@ -8,6 +8,8 @@
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process'
 import { get } from 'node:http'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { createInterface } from 'node:readline'
 import { join } from 'node:path'
 import { repo, tempDir, withTimeout } from './util.js'
@@ -33,6 +35,17 @@ export interface RelayProc {
   ws: string
   metrics: () => Promise<Record<string, number>>
   stop: () => Promise<void>
+}
+
+/**
+ * Last-resort cleanup for when the bench itself is interrupted (run.ts calls it on SIGINT/SIGTERM):
+ * kill every child still running and remove its temp data, synchronously.
+ */
+const emergency = new Set<() => void>()
+
+export function killChildren (): void {
+  for (const cleanup of emergency) cleanup()
+  emergency.clear()
 }
 
 /** Wait for `child` to exit; SIGKILL it if it has not after `ms`. */
@@ -92,10 +105,16 @@ export async function startRelay (options: { verbose?: boolean, timeoutMs?: numb
     stderr = (stderr + d.toString()).slice(-4000)
     if (options.verbose === true) process.stderr.write(`[relay] ${d.toString()}`)
   })
+  const cleanup = (): void => {
+    child.kill('SIGKILL')
+    rmSync(data.path, { recursive: true, force: true })
+  }
+  emergency.add(cleanup)
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
     await exited(child, 12_000)
     await data.remove()
+    emergency.delete(cleanup)
   }
   try {
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })
@@ -152,10 +171,23 @@ export interface WorkerProc {
  * in a finally block.
  */
 export function startWorker (job: string, params: unknown | Promise<unknown>, options: { verbose?: boolean, timeoutMs: number, log: (line: string) => void }): WorkerProc {
+  // The parent makes (and finally removes) the job's temp dir, so a killed worker leaves nothing behind.
+  const dir = mkdtempSync(join(tmpdir(), `flock-bench-${job}-`))
   const child = fork(join(repo, 'test/bench/worker.ts'), [job], {
     cwd: repo,
+    env: { ...process.env, BENCH_WORKER_DIR: dir },
     execArgv: ['--expose-gc', ...profileArgs(job), ...CHILD_EXEC_ARGV],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc']
+  })
+  const removeDir = (): void => { rmSync(dir, { recursive: true, force: true, maxRetries: 3 }) }
+  const cleanup = (): void => {
+    child.kill('SIGKILL')
+    removeDir()
+  }
+  emergency.add(cleanup)
+  child.once('exit', () => {
+    emergency.delete(cleanup)
+    removeDir()
   })
   let stderr = ''
   const onOutput = (d: Buffer): void => {

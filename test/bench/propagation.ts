@@ -9,8 +9,6 @@ import { NODES_PER_SHARD, runNetwork, type NetworkResult } from './cluster.js'
 import { round } from './util.js'
 import { outcome, type BenchContext, type Metric, type Outcome } from './types.js'
 
-export const POSTS = 50
-
 /** Detail every propagation metric carries, so a reader sees how the number was made. */
 export function networkDetail (r: NetworkResult): Record<string, unknown> {
   return {
@@ -71,6 +69,6 @@ export function serverEgressMetric (r: NetworkResult): Metric {
 }
 
 export async function propagation (ctx: BenchContext, n: number): Promise<Outcome> {
-  const r = await runNetwork(ctx, n, POSTS, 'random')
+  const r = await runNetwork(ctx, n, ctx.posts, 'random')
   return outcome(propagationMetrics(r))
 }

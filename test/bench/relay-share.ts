@@ -11,7 +11,7 @@ import { outcome, type BenchContext, type Outcome } from './types.js'
 
 export async function relayShare (ctx: BenchContext): Promise<Outcome> {
   const n = 10
-  const posts = ctx.quick ? 20 : 50
+  const posts = Math.min(ctx.posts, ctx.quick ? 20 : 50)
   const r = await runNetwork(ctx, n, posts, 'discovery')
   const delivered = r.deliveries.gossip + r.deliveries.sync
   const postBytes = r.entryBytes.mean * delivered

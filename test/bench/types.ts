@@ -28,6 +28,8 @@ export interface BenchContext {
   build: boolean
   /** Forward child processes' stderr as it arrives. */
   verbose: boolean
+  /** Posts per network and baseline run (default 50; --posts for quicker experiments). */
+  posts: number
   /** Print one progress line (stderr, so stdout stays the Markdown table). */
   log: (line: string) => void
 }

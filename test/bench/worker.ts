@@ -27,7 +27,8 @@ function send (msg: unknown): Promise<void> {
 const inbox: Array<{ type: string }> = []
 const waiters = new Set<{ type: string, resolve: (m: { type: string }) => void }>()
 
-const dir = mkdtempSync(join(tmpdir(), 'flock-bench-'))
+// Made by the parent (procs.ts), which also removes it; made here only when run some other way.
+const dir = process.env.BENCH_WORKER_DIR ?? mkdtempSync(join(tmpdir(), 'flock-bench-'))
 process.once('exit', () => { rmSync(dir, { recursive: true, force: true }) })
 
 const io: WorkerIO = {
@@ -70,6 +71,9 @@ process.once('message', (first: { job: string, params: unknown }) => {
   })()
 })
 
-// The parent went away (killed, crashed): do not linger as an orphan holding ports.
+// The parent went away (killed, crashed): do not linger as an orphan holding ports. 'disconnect'
+// is the normal signal; the ppid check catches a parent that died while this loop was too busy.
+const parent = process.ppid
 process.once('disconnect', () => { process.exit(1) })
+setInterval(() => { if (process.ppid !== parent) process.exit(1) }, 1000).unref()
 process.once('SIGTERM', () => { process.exit(143) })
