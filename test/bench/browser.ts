@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { outcome, skipAll, type BenchContext, type Metric, type Outcome } from './types.js'
-import { repo } from './util.js'
+import { repo, withTimeout } from './util.js'
 
 export const BROWSER_METRICS = ['browser_first_timeline_ms', 'browser_direct_connection_ms']
 
@@ -24,7 +24,14 @@ export async function browserMetrics (ctx: BenchContext): Promise<Outcome> {
     err += d.toString()
     if (ctx.verbose) process.stderr.write(d)
   })
-  const code = await new Promise<number | null>(resolve => child.once('exit', resolve))
+  // browser-run.ts waits on pages with its own timeouts; this bound only catches a wedged Chromium.
+  let code: number | null
+  try {
+    code = await withTimeout(new Promise<number | null>(resolve => child.once('exit', resolve)), 10 * 60_000, 'browser-run.ts')
+  } catch (e) {
+    child.kill('SIGKILL')
+    return skipAll(BROWSER_METRICS, `browser run failed: ${(e as Error).message}`)
+  }
   const line = out.trim().split('\n').at(-1) ?? ''
   if (code !== 0 || !line.startsWith('{')) {
     return skipAll(BROWSER_METRICS, `browser run failed (exit ${String(code)}): ${err.trim().split('\n').at(-1) ?? ''}`)

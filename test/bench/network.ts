@@ -24,7 +24,13 @@ export interface ShardParams {
   /** Global index of this shard's first node, and how many it runs. */
   first: number
   count: number
+  /** The relay every node keeps a connection to. */
   relay: { ws: string, peerId: string }
+  /**
+   * The parent plans the direct links (random topology): from creation on, each node leaves the
+   * discovery topic and may dial only the relay and, once the plan arrives, its planned neighbours.
+   */
+  planned: boolean
 }
 
 export interface ShardNode { index: number, peerId: string, author: string, addrs: string[] }
@@ -66,7 +72,7 @@ export function now (): number {
 interface MeshView { getMeshPeers: (topic: string) => string[] }
 
 /** The peer a dial target names: a PeerId, the last /p2p/ of an address, or a known listen address. */
-function targetPeer (target: PeerId | Multiaddr | Multiaddr[], byAddr: Map<string, string>): string | undefined {
+function targetPeer (target: PeerId | Multiaddr | Multiaddr[], byAddr: ReadonlyMap<string, string>): string | undefined {
   if (isPeerId(target)) return target.toString()
   for (const ma of Array.isArray(target) ? target : [target]) {
     const id = ma.getComponents().findLast(c => c.name === 'p2p')?.value ?? byAddr.get(ma.toString())
@@ -75,7 +81,7 @@ function targetPeer (target: PeerId | Multiaddr | Multiaddr[], byAddr: Map<strin
   return undefined
 }
 
-function gateDials (node: FlockNode, allowed: Set<string>, byAddr: Map<string, string>, refused: { count: number }): void {
+function gateDials (node: FlockNode, allowed: ReadonlySet<string>, byAddr: ReadonlyMap<string, string>, refused: { count: number }): void {
   const libp2p = node.libp2p as Libp2p
   const dial = libp2p.dial.bind(libp2p)
   libp2p.dial = async (target, options) => {
@@ -127,6 +133,17 @@ export async function shardJob (params: ShardParams, io: WorkerIO): Promise<{ ga
         tcpPort: 0
       }))))
     }
+    const relayPeer = params.relay.peerId
+    const allowed = nodes.map(() => new Set([relayPeer]))
+    const byAddr = new Map<string, string>()
+    if (params.planned) {
+      nodes.forEach((node, k) => {
+        // Leaving the discovery topic: a node still announces itself to the relay, but no longer
+        // receives or forwards everyone else's announcements (see cluster.ts for why).
+        node.libp2p.services.pubsub.unsubscribe(DISCOVERY_TOPIC)
+        gateDials(node, allowed[k] as Set<string>, byAddr, refused)
+      })
+    }
     const rssAfterCreate = rssMiB()
     let discoveryMessages = 0
     for (const node of nodes) {
@@ -153,10 +170,8 @@ export async function shardJob (params: ShardParams, io: WorkerIO): Promise<{ ga
       const cmd = await io.next<ShardCommand>('cmd')
       switch (cmd.op) {
         case 'plan': {
-          if (cmd.allowed !== undefined) {
-            const byAddr = new Map(cmd.byAddr ?? [])
-            for (const [index, peers] of cmd.allowed) gateDials(at(index), new Set([params.relay.peerId, ...peers]), byAddr, refused)
-          }
+          for (const [addr, peer] of cmd.byAddr ?? []) byAddr.set(addr, peer)
+          for (const [index, peers] of cmd.allowed ?? []) for (const p of peers) allowed[index - params.first]?.add(p)
           let t = performance.now()
           await Promise.all(nodes.map(async node => { if (node.author.id !== cmd.follow) await node.follow(cmd.follow) }))
           io.progress(`shard ${params.shard}: followed in ${Math.round(performance.now() - t)} ms; dialling ${cmd.dials.length} links`)
@@ -186,7 +201,7 @@ export async function shardJob (params: ShardParams, io: WorkerIO): Promise<{ ga
             nodes: nodes.map(node => ({
               peerId: node.peerId.toString(),
               mesh: (node.libp2p.services.pubsub as unknown as MeshView).getMeshPeers(cmd.topic),
-              direct: directPeers(node, params.relay.peerId),
+              direct: directPeers(node, relayPeer),
               subscribers: node.libp2p.services.pubsub.getSubscribers(cmd.topic).map(p => p.toString())
             })),
             relayedConnections: nodes.reduce((sum, node) => sum + node.connections().filter(c => !c.direct).length, 0),
@@ -217,7 +232,7 @@ export async function shardJob (params: ShardParams, io: WorkerIO): Promise<{ ga
         case 'snapshot': {
           const fromRelay: Array<[string, number]> = []
           nodes.forEach((node, k) => {
-            for (const c of node.connections()) if (c.peerId === params.relay.peerId) fromRelay.push([`${params.first + k} ${c.remoteAddr}`, c.bytesIn])
+            for (const c of node.connections()) if (c.peerId === relayPeer) fromRelay.push([`${params.first + k} ${c.remoteAddr}`, c.bytesIn])
           })
           const snapshot: ShardSnapshot = {
             bytesOut: nodes.reduce((sum, node) => sum + node.traffic.totals.bytesOut, 0),
