@@ -186,6 +186,7 @@ describe('faults', () => {
     const b = await startPeer('keep-b')
     await api(b.ready.api, 'POST', '/follows', { author: a.ready.author })
     await directTo(b, a)
+    await until('A to see B on its topic', async () => (await status(a)).topicPeers.includes(b.ready.peerId) ? true : undefined)
     const ev = await events(b.ready.api)
     const posted = await api<{ cid: string }>(a.ready.api, 'POST', '/posts', { text: 'keep me' })
     await ev.next(e => e.event === 'entry' && e.data.cid === posted.body.cid)
