@@ -6,7 +6,8 @@ import type { MultihashDigest } from 'multiformats/hashes/interface'
 import { privateKeyFromRaw } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import {
-  createEntry, decodeEntry, entryCid, restoreVerified, signingInput, verifyEntry,
+  createEntry, decodeEntry, entryCid, restoreVerified, signEd25519, signingInput, signingInputOf, verifyEntry,
+  MAX_SEQ,
   ENTRY_KINDS, ENTRY_VERSION, MAX_ALT_GRAPHEMES, MAX_BIO_GRAPHEMES, MAX_ENTRY_BYTES, MAX_MEDIA, MAX_MENTIONS,
   MAX_NAME_GRAPHEMES, MAX_TAG_LENGTH, MAX_TAGS, MAX_TEXT_GRAPHEMES, SIGNING_DOMAIN,
   EntryDecodeError, EntrySchemaError, EntryTooLargeError, FlockError, InvalidAuthorError, InvalidSignatureError,
@@ -57,14 +58,6 @@ async function expectTamperRejected (mutated: Uint8Array, original: Uint8Array):
   }
 }
 
-/**
- * createEntry keeps the signature its key returned, which is a Buffer in Node; the decoder gives a
- * plain Uint8Array. Same bytes, different class, so compare on plain bytes.
- */
-function plain (entry: Entry): Entry {
-  return { ...entry, sig: Uint8Array.from(entry.sig) }
-}
-
 function flipBit (bytes: Uint8Array, index: number, bit: number): Uint8Array {
   const out = new Uint8Array(bytes)
   out[index] = (out[index] as number) ^ (1 << bit)
@@ -80,11 +73,11 @@ describe('round trip of every kind', async () => {
 
   test.each(chain.map(c => [c.label, c.v] as const))('%s', async (_label, v) => {
     const again = await verifyEntry(v.bytes)
-    expect(again.entry).toEqual(plain(v.entry))
+    expect(again.entry).toEqual(v.entry)
     expect(again.bytes).toBe(v.bytes)
     expect(again.cid.equals(v.cid)).toBe(true)
     expect(again.cid.toString()).toBe(v.cid.toString())
-    expect(decodeEntry(v.bytes)).toEqual(plain(v.entry))
+    expect(decodeEntry(v.bytes)).toEqual(v.entry)
     // The bytes are the canonical encoding of the entry and the CID is CIDv1(dag-cbor, sha2-256) of them.
     expect(equalBytes(dagCbor.encode(v.entry), v.bytes)).toBe(true)
     expect((await entryCid(v.bytes)).equals(v.cid)).toBe(true)
@@ -94,7 +87,33 @@ describe('round trip of every kind', async () => {
     expect(v.entry.v).toBe(ENTRY_VERSION)
     expect(v.entry.sig).toHaveLength(64)
     const restored = restoreVerified(v.bytes, v.cid)
-    expect(restored.entry).toEqual(plain(v.entry))
+    expect(restored.entry).toEqual(v.entry)
+    // The signing input cut from the canonical bytes is the one encoded from the fields.
+    expect(equalBytes(signingInputOf(decodeEntry(v.bytes), v.bytes), signingInput(v.entry))).toBe(true)
+  })
+
+  test('property: the signing input cut from the bytes equals the encoded one at every seq and ts width', async () => {
+    const a = await authorFromSeed(9)
+    const prev = chain[0]?.v.cid as CID
+    // Integer widths change at 24, 2^8, 2^16 and 2^32: bias the values towards those edges.
+    const edge = (max: number): fc.Arbitrary<number> => fc.oneof(
+      fc.constantFrom(...[0, 1, 23, 24, 255, 256, 65535, 65536, 2 ** 32 - 1, 2 ** 32, max].filter(x => x <= max)),
+      fc.integer({ min: 0, max })
+    )
+    await fc.assert(fc.property(edge(MAX_SEQ), edge(Number.MAX_SAFE_INTEGER), (seqish, ts) => {
+      const seq = Math.max(1, seqish)
+      const entry = { v: ENTRY_VERSION, author: a.id, seq, prev: seq === 1 ? null : prev, ts, kind: 'post', body: { text: 'x' }, sig: new Uint8Array(64).fill(7) } as Entry
+      expect(equalBytes(signingInputOf(entry, dagCbor.encode(entry)), signingInput(entry))).toBe(true)
+    }), { seed: 5, numRuns: 300 })
+  })
+
+  test('signEd25519 gives the signature libp2p gives (Ed25519 is deterministic), as plain bytes', async () => {
+    const a = await authorFromSeed(10)
+    for (const message of [new Uint8Array(0), new TextEncoder().encode('flock'), new Uint8Array(9000).fill(3)]) {
+      const ours = await signEd25519(a.privateKey, message)
+      expect(Object.getPrototypeOf(ours)).toBe(Uint8Array.prototype)
+      expect(equalBytes(ours, await a.privateKey.sign(message))).toBe(true)
+    }
   })
 
   test('all optional post fields survive', () => {
@@ -190,7 +209,7 @@ describe('round trip of every kind', async () => {
     await fc.assert(fc.asyncProperty(body, fc.integer({ min: 0, max: 2 ** 45 }), async (b, ts) => {
       const v = await createEntry(a, null, 'post', b as PostBody, ts)
       const again = await verifyEntry(v.bytes)
-      expect(again.entry).toEqual(plain(v.entry))
+      expect(again.entry).toEqual(v.entry)
       expect(again.cid.equals(v.cid)).toBe(true)
       expect(again.entry.ts).toBe(ts)
     }), { seed: 20261121, numRuns: 200 })

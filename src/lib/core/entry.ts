@@ -25,7 +25,7 @@ import {
 } from './errors.js'
 import { isAuthorId, publicKeyOfAuthor, type Author } from './identity.js'
 import { isTag, withinGraphemes, countGraphemes } from './text.js'
-import { isCanonicalS, verifyEd25519 } from './signature.js'
+import { isCanonicalS, signEd25519, verifyEd25519 } from './signature.js'
 
 export const ENTRY_KINDS = ['post', 'like', 'repost', 'follow', 'unfollow', 'profile', 'delete'] as const
 export type EntryKind = typeof ENTRY_KINDS[number]
@@ -125,6 +125,36 @@ export function signingInput (entry: UnsignedEntry): Uint8Array {
   return out
 }
 
+/**
+ * The signing input cut out of an entry's canonical bytes, which saves encoding the entry again on
+ * every verification. Canonical DAG-CBOR orders keys by length, then bytewise: v, ts, seq, sig, body,
+ * kind, prev, author — so the unsigned map is the same bytes with the 8-entry map header made 7 and
+ * the sig pair (4-byte key, 2-byte header, 64 bytes) left out. `bytes` must be canonical (decodeEntry).
+ */
+export function signingInputOf (entry: Entry, bytes: Uint8Array): Uint8Array {
+  const sigAt = 1 + 3 + 3 + uintLength(entry.ts) + 4 + uintLength(entry.seq)
+  if (bytes[0] !== 0xa8 || !SIG_PAIR_HEAD.every((b, i) => bytes[sigAt + i] === b)) return signingInput(entry)
+  const sigEnd = sigAt + SIG_PAIR_HEAD.length + 64
+  const out = new Uint8Array(domainBytes.length + bytes.length - (sigEnd - sigAt))
+  out.set(domainBytes, 0)
+  out[domainBytes.length] = 0xa7
+  out.set(bytes.subarray(1, sigAt), domainBytes.length + 1)
+  out.set(bytes.subarray(sigEnd), domainBytes.length + sigAt)
+  return out
+}
+
+// Text key "sig", then the header of a 64-byte byte string.
+const SIG_PAIR_HEAD = [0x63, 0x73, 0x69, 0x67, 0x58, 0x40]
+
+/** Bytes of a CBOR unsigned integer in its shortest form. */
+function uintLength (n: number): number {
+  if (n < 24) return 1
+  if (n < 0x100) return 2
+  if (n < 0x10000) return 3
+  if (n < 0x100000000) return 5
+  return 9
+}
+
 export async function entryCid (bytes: Uint8Array): Promise<CID> {
   return CID.createV1(DAG_CBOR_CODE, await sha256.digest(bytes))
 }
@@ -147,8 +177,7 @@ export async function createEntry<K extends EntryKind> (
     body: stripUndefined(body)
   } as UnsignedEntry
   checkSchema(unsigned)
-  // node:crypto hands back a Buffer; entries hold plain bytes so they compare equal to decoded ones.
-  const sig = Uint8Array.from(await author.privateKey.sign(signingInput(unsigned)))
+  const sig = await signEd25519(author.privateKey, signingInput(unsigned))
   const entry = { ...unsigned, sig } as Entry<K>
   const bytes = dagCbor.encode(entry)
   if (bytes.length > MAX_ENTRY_BYTES) throw new EntryTooLargeError(bytes.length, MAX_ENTRY_BYTES)
@@ -161,7 +190,7 @@ export async function createEntry<K extends EntryKind> (
  */
 export async function verifyEntry (bytes: Uint8Array): Promise<VerifiedEntry> {
   const entry = decodeEntry(bytes)
-  await checkSignature(entry)
+  await checkSignature(entry, signingInputOf(entry, bytes))
   return { entry, bytes, cid: await entryCid(bytes) } as VerifiedEntry
 }
 
@@ -205,10 +234,10 @@ export function decodeEntry (bytes: Uint8Array): Entry {
   return value as unknown as Entry
 }
 
-async function checkSignature (entry: Entry): Promise<void> {
+async function checkSignature (entry: Entry, message: Uint8Array): Promise<void> {
   const key = publicKeyOfAuthor(entry.author)
   if (!isCanonicalS(entry.sig)) throw new InvalidSignatureError('signature scalar is not canonical (S >= L)')
-  if (!await verifyEd25519(key.raw, entry.sig, signingInput(entry))) {
+  if (!await verifyEd25519(key.raw, entry.sig, message)) {
     throw new InvalidSignatureError(`signature does not verify for author ${entry.author}`)
   }
 }

@@ -12,26 +12,66 @@
  */
 import { ed25519 } from '@noble/curves/ed25519.js'
 
-// Ed25519 group order L.
-const ED25519_L = (1n << 252n) + 27742317777372353535851937790883648493n
+// Ed25519 group order L, little-endian, as S is encoded in the second half of a signature.
+const ED25519_L = Uint8Array.from([
+  0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10
+])
 
 /** True when `raw` is a canonical, on-curve, not small-order Ed25519 public key. */
 export function isStrictPublicKey (raw: Uint8Array): boolean {
   return raw.length === 32 && strictKey(raw)
 }
 
+/** True when the scalar S of a 64-byte signature is below L (compared from the most significant byte). */
 export function isCanonicalS (sig: Uint8Array): boolean {
   if (sig.length !== 64) return false
-  let s = 0n
-  for (let i = 63; i >= 32; i--) s = (s << 8n) | BigInt(sig[i] as number)
-  return s < ED25519_L
+  for (let i = 31; i >= 0; i--) {
+    const s = sig[32 + i] as number
+    const l = ED25519_L[i] as number
+    if (s !== l) return s < l
+  }
+  return false
 }
 
 type Verify = (raw: Uint8Array, sig: Uint8Array, msg: Uint8Array) => boolean | Promise<boolean>
 
 interface NodeCrypto {
   createPublicKey: (k: { key: { kty: 'OKP', crv: 'Ed25519', x: string }, format: 'jwk' }) => unknown
+  createPrivateKey: (k: { key: { kty: 'OKP', crv: 'Ed25519', x: string, d: string }, format: 'jwk' }) => unknown
   verify: (alg: null, data: Uint8Array, key: unknown, sig: Uint8Array) => boolean
+  sign: (alg: null, data: Uint8Array, key: unknown) => Uint8Array
+}
+
+function nodeCrypto (): NodeCrypto | undefined {
+  const get = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule
+  return get?.('node:crypto') as NodeCrypto | undefined
+}
+
+/** What signing needs of a libp2p Ed25519 private key. */
+export interface SigningKey {
+  readonly raw: Uint8Array
+  readonly publicKey: { readonly raw: Uint8Array }
+  sign: (message: Uint8Array) => Uint8Array | Promise<Uint8Array>
+}
+
+// libp2p's sign() parses the key into an OpenSSL object on every call, which costs twice the
+// signature itself; an author signs many entries with one key, so keep the parsed object.
+const nodeSigningKeys = new WeakMap<SigningKey, unknown>()
+
+/** Sign `message` with an Ed25519 key; returns plain bytes (not a Buffer). */
+export async function signEd25519 (key: SigningKey, message: Uint8Array): Promise<Uint8Array> {
+  const crypto = nodeCrypto()
+  if (crypto === undefined) return Uint8Array.from(await key.sign(message))
+  let parsed = nodeSigningKeys.get(key)
+  if (parsed === undefined) {
+    parsed = crypto.createPrivateKey({
+      key: { kty: 'OKP', crv: 'Ed25519', d: base64url(key.raw.subarray(0, 32)), x: base64url(key.publicKey.raw) },
+      format: 'jwk'
+    })
+    nodeSigningKeys.set(key, parsed)
+  }
+  return Uint8Array.from(crypto.sign(null, message, parsed))
 }
 
 // Parsing a key costs as much as verifying with it, and the same authors recur: keep parsed keys.
@@ -64,11 +104,10 @@ function base64url (bytes: Uint8Array): string {
 }
 
 function nodeVerifier (): Verify | undefined {
-  const get = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule
-  const nodeCrypto = get?.('node:crypto') as NodeCrypto | undefined
-  if (nodeCrypto === undefined) return undefined
-  const keyOf = cached(raw => nodeCrypto.createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: base64url(raw) }, format: 'jwk' }))
-  return (raw, sig, msg) => nodeCrypto.verify(null, msg, keyOf(raw), sig)
+  const crypto = nodeCrypto()
+  if (crypto === undefined) return undefined
+  const keyOf = cached(raw => crypto.createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: base64url(raw) }, format: 'jwk' }))
+  return (raw, sig, msg) => crypto.verify(null, msg, keyOf(raw), sig)
 }
 
 async function webCryptoVerifier (): Promise<Verify | undefined> {
