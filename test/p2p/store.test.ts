@@ -89,6 +89,29 @@ describe.each(backends)('EntryStore on $name', ({ open }) => {
     await close()
   })
 
+  test('ranges read the same entries whether scanned or looked up by seq, and stop at the end of the log', async () => {
+    const [a, b] = [await author(11), await author(12)]
+    const as = await chain(a, 200)
+    const bs = await chain(b, 60)
+    const { store, close } = await open()
+    // Interleave the two authors' appends, so one log's keys sit among the other's writes.
+    for (let i = 0; i < 200; i++) {
+      await store.append(as[i] as VerifiedEntry)
+      if (i < 60) await store.append(bs[i] as VerifiedEntry)
+    }
+    const read = async (author: Author, from: number, to: number): Promise<Uint8Array[]> => {
+      const out: Uint8Array[] = []
+      for await (const bytes of store.range(author.id, from, to)) out.push(bytes)
+      return out
+    }
+    const cases: Array<[number, number]> = [[1, 200], [1, 100], [150, 200], [190, 200], [195, 300], [40, 199], [200, 200], [5, 4], [201, 400]]
+    for (const [from, to] of cases) {
+      expect(await read(a, from, to), `range ${from}..${to}`).toEqual(as.slice(from - 1, Math.min(to, 200)).map(v => v.bytes))
+    }
+    expect(await read(b, 1, 1000)).toEqual(bs.map(v => v.bytes))
+    await close()
+  })
+
   test('duplicates are reported, gaps and wrong prev are refused without damaging the log', async () => {
     const a = await author(2)
     const entries = await chain(a, 5)

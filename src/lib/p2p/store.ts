@@ -29,6 +29,8 @@ export class StoreCorruptionError extends FlockError {
 }
 
 const SEQ_DIGITS = 16
+/** Ranges shorter than this are read seq by seq rather than by a scan of the author's log. */
+const RANGE_BY_KEY_MAX = 32
 
 function seqKey (seq: number): string {
   return String(seq).padStart(SEQ_DIGITS, '0')
@@ -62,6 +64,12 @@ export async function collect (chunks: Iterable<Uint8Array> | AsyncIterable<Uint
   return out
 }
 
+// A read of an absent key throws interface-store's NotFoundError on every backend; one read is
+// cheaper than has() followed by get().
+function isNotFound (err: unknown): boolean {
+  return err instanceof Error && err.name === 'NotFoundError'
+}
+
 export class EntryStore {
   readonly #blocks: Blockstore
   readonly #index: Datastore
@@ -85,9 +93,12 @@ export class EntryStore {
   }
 
   async cidAt (author: string, seq: number): Promise<CID | undefined> {
-    const key = logKey(author, seq)
-    if (!await this.#index.has(key)) return undefined
-    return CID.decode(await this.#index.get(key))
+    try {
+      return CID.decode(await this.#index.get(logKey(author, seq)))
+    } catch (err) {
+      if (isNotFound(err)) return undefined
+      throw err
+    }
   }
 
   async hasBlock (cid: CID): Promise<boolean> {
@@ -95,8 +106,12 @@ export class EntryStore {
   }
 
   async getBytes (cid: CID): Promise<Uint8Array | undefined> {
-    if (!await this.#blocks.has(cid)) return undefined
-    return await collect(this.#blocks.get(cid))
+    try {
+      return await collect(this.#blocks.get(cid))
+    } catch (err) {
+      if (isNotFound(err)) return undefined
+      throw err
+    }
   }
 
   async get (cid: CID): Promise<VerifiedEntry | undefined> {
@@ -111,14 +126,33 @@ export class EntryStore {
 
   /** Entry bytes of `author` from seq `from` to `to` inclusive, in order; stops at the first missing one. */
   async * range (author: string, from: number, to: number, options: { signal?: AbortSignal } = {}): AsyncGenerator<Uint8Array> {
-    for (let seq = from; seq <= to; seq++) {
+    if (to < from) return
+    for await (const cid of this.#cidsInRange(author, from, to)) {
       options.signal?.throwIfAborted()
-      const cid = await this.cidAt(author, seq)
-      if (cid === undefined) return
-      const bytes = await this.getBytes(cid)
+      const bytes = cid === undefined ? undefined : await this.getBytes(cid)
       if (bytes === undefined) return
       yield bytes
     }
+  }
+
+  /**
+   * CIDs at seq from..to, in order; undefined where the log has none. A log is contiguous from seq 1,
+   * so one ordered scan skipping from - 1 keys reads a long range in a single pass; a short range far
+   * into a long log is cheaper by key than by skipping through everything before it.
+   */
+  async * #cidsInRange (author: string, from: number, to: number): AsyncGenerator<CID | undefined> {
+    if (to - from < RANGE_BY_KEY_MAX || from - 1 > (to - from) * 4) {
+      for (let seq = from; seq <= to; seq++) yield await this.cidAt(author, seq)
+      return
+    }
+    let expected = from
+    const keys = this.#index.query({ prefix: `/flock/log/${author}/`, offset: from - 1, limit: to - from + 1 })
+    for await (const { key, value } of keys) {
+      if (Number(key.baseNamespace()) !== expected) break
+      yield CID.decode(value)
+      expected++
+    }
+    if (expected <= to) yield undefined
   }
 
   /** Entries of `author`, newest first, starting below seq `before` (exclusive). */
