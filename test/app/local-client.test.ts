@@ -68,3 +68,17 @@ test('a CAR export of the log, with its media, imports into another node entry b
   expect(await c.importLog(tampered)).toBe(3)
   await expect(c.media(media[0]?.cid as string, AbortSignal.timeout(500))).rejects.toThrow()
 })
+
+test('a profile saved without a new avatar keeps the old one; null removes it', async () => {
+  const { client: me } = await client()
+  const image = new Uint8Array(300).map((_, i) => i % 7)
+  await me.setProfile({ name: 'Ann', bio: '', avatar: { bytes: image, mime: 'image/png', alt: '' } })
+  const avatar = (await me.profile(me.author)).avatar
+  expect(avatar).toBeDefined()
+
+  await me.setProfile({ name: 'Ann B', bio: 'new bio' })
+  expect(await me.profile(me.author)).toMatchObject({ name: 'Ann B', bio: 'new bio', avatar })
+
+  await me.setProfile({ name: 'Ann B', bio: 'new bio', avatar: null })
+  expect((await me.profile(me.author)).avatar).toBeUndefined()
+})

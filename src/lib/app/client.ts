@@ -83,6 +83,13 @@ export interface MediaInput {
   alt: string
 }
 
+export interface ProfileInput {
+  name: string
+  bio: string
+  /** A new avatar, `null` to remove the current one, or absent to keep it. */
+  avatar?: MediaInput | null
+}
+
 export interface PostInput {
   text: string
   replyTo?: string
@@ -109,7 +116,8 @@ export interface FlockClient {
   follow (author: string): Promise<void>
   unfollow (author: string): Promise<void>
   following (): Promise<string[]>
-  setProfile (profile: { name: string, bio: string, avatar?: MediaInput }): Promise<void>
+  /** A profile entry replaces the previous one whole, so this carries the current avatar over unless told otherwise. */
+  setProfile (profile: ProfileInput): Promise<void>
   profile (author: string): Promise<ProfileView>
   notifications (limit?: number): Promise<NotificationView[]>
   network (): Promise<NetworkView>

@@ -11,7 +11,7 @@ import {
 import { isDirect, type FlockNode } from '../p2p/node.js'
 import { collect } from '../p2p/store.js'
 import type {
-  ClientEvent, FlockClient, ForkView, MediaInput, NetworkView, NotificationView, PostInput, PostView, ProfileView
+  ClientEvent, FlockClient, ForkView, NetworkView, NotificationView, PostInput, PostView, ProfileInput, ProfileView
 } from './client.js'
 
 const RAW_CODE = 0x55
@@ -116,8 +116,10 @@ export class LocalClient implements FlockClient {
     return this.#node.following
   }
 
-  async setProfile (profile: { name: string, bio: string, avatar?: MediaInput }): Promise<void> {
-    const avatar = profile.avatar === undefined ? undefined : await this.#node.addMedia(profile.avatar.bytes)
+  async setProfile (profile: ProfileInput): Promise<void> {
+    let avatar: CID | undefined
+    if (profile.avatar === undefined) avatar = (await this.#node.store.profile(this.author))?.entry.body.avatar
+    else if (profile.avatar !== null) avatar = await this.#node.addMedia(profile.avatar.bytes)
     await this.#node.publish('profile', { name: profile.name, bio: profile.bio, ...(avatar !== undefined ? { avatar } : {}) })
   }
 

@@ -1,5 +1,5 @@
 /** The own-profile form: name, bio and avatar, each within the protocol's limits. */
-import type { FlockClient, MediaInput, ProfileView } from '../app/client.js'
+import type { FlockClient, ProfileInput, ProfileView } from '../app/client.js'
 import { MAX_BIO_GRAPHEMES, MAX_NAME_GRAPHEMES } from '../core/constants.js'
 import { textCounter, type TextCount } from './counter.js'
 import { AVATAR_SIDE, resizeImage } from './images.js'
@@ -66,14 +66,10 @@ export class ProfileEditorState {
     this.#busy = true
     this.#error = undefined
     try {
-      let avatar: MediaInput | undefined
-      if (this.#avatar !== undefined) {
-        avatar = { bytes: this.#avatar.bytes, mime: this.#avatar.mime, alt: '' }
-      } else if (this.#avatarCid !== undefined && !this.#dropAvatar) {
-        // A profile entry replaces the previous one whole: resend the current avatar to keep it.
-        avatar = { bytes: await this.#client.media(this.#avatarCid), mime: 'image/webp', alt: '' }
-      }
-      await this.#client.setProfile({ name: this.#name.trim(), bio: this.#bio.trim(), ...(avatar !== undefined ? { avatar } : {}) })
+      const profile: ProfileInput = { name: this.#name.trim(), bio: this.#bio.trim() }
+      if (this.#avatar !== undefined) profile.avatar = { bytes: this.#avatar.bytes, mime: this.#avatar.mime, alt: '' }
+      else if (this.#dropAvatar) profile.avatar = null
+      await this.#client.setProfile(profile)
       this.#saved = true
       return true
     } catch (err) {
