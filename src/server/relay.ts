@@ -22,7 +22,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createNetServer, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { DISCOVERY_TOPIC } from '../lib/core/constants.js'
-import { flockMsgId } from '../lib/p2p/gossip.js'
+import { flockMsgIdFn } from '../lib/p2p/gossip.js'
 import { CircuitTraffic } from './circuit-traffic.js'
 import { HttpError, sendError, sendJson } from './http.js'
 import { loadOrCreateKey } from './keys.js'
@@ -87,7 +87,7 @@ async function createRelayNode (options: RelayOptions, privateKey: PrivateKey, t
         // Must match the peers' gossip settings (src/lib/p2p/node.ts): unsigned messages identified
         // by the CID of their content. A relay signing its forwards would be rejected by every peer.
         globalSignaturePolicy: StrictNoSign,
-        msgIdFn: flockMsgId,
+        msgIdFn: flockMsgIdFn(),
         // Peers' subscriptions to author topics are not tracked, so they cost the relay nothing.
         allowedTopics: [DISCOVERY_TOPIC],
         ...(options.ipColocationWeight !== undefined ? { scoreParams: { IPColocationFactorWeight: options.ipColocationWeight } } : {})

@@ -12,10 +12,22 @@ export const SYNC_WRITE_BATCH = 256
 /** How long one sync exchange may take before it is abandoned (and retried on the next trigger). */
 export const SYNC_TIMEOUT_MS = 60_000
 
-/** Extra announcements after reaching a relay, while gossip meshes form (ms after connecting). */
-export const ANNOUNCE_BURST_MS = [1_000, 3_000, 7_000]
 /** How often a peer announces itself on the discovery topic. */
 export const DISCOVERY_INTERVAL_MS = 10_000
+/**
+ * How long the same announcement counts as one gossip message (gossip.ts): longer than a copy can
+ * take to come back (mesh forwarding, plus gossipsub's three-heartbeat IHAVE window), shorter than
+ * the announce interval. Repeats inside it are not sent at all.
+ */
+export const DISCOVERY_REPEAT_WINDOW_MS = 5_000
+/**
+ * One extra announcement after reaching a relay, once the first has left the repeat window: the
+ * first may reach only the relay's mesh, while the regular interval is long.
+ */
+export const ANNOUNCE_BURST_MS = [DISCOVERY_REPEAT_WINDOW_MS + 1_000]
+
+/** How often a node syncs with one random direct peer that carries an author it follows. */
+export const ANTI_ENTROPY_MS = 30_000
 
 /** Backoff for redialling a bootstrap relay: first delay, cap. */
 export const RELAY_REDIAL_MIN_MS = 500

@@ -31,11 +31,11 @@ import {
   type Author, type Bodies, type Entry, type EntryKind, type VerifiedEntry, type Want
 } from '../core/index.js'
 import { EntryStore, collect } from './store.js'
-import { flockMsgId } from './gossip.js'
+import { flockMsgIdFn } from './gossip.js'
 import { requestSync, serveSync, type SyncProgress } from './sync.js'
 import { TrafficAccounting } from './accounting.js'
 import {
-  ANNOUNCE_BURST_MS, DIAL_ATTEMPTS, DIAL_TIMEOUT_MS, DISCOVERY_INTERVAL_MS, MAX_MEDIA_BYTES, RELAY_REDIAL_MAX_MS, RELAY_REDIAL_MIN_MS,
+  ANNOUNCE_BURST_MS, ANTI_ENTROPY_MS, DIAL_ATTEMPTS, DIAL_TIMEOUT_MS, DISCOVERY_INTERVAL_MS, MAX_MEDIA_BYTES, RELAY_REDIAL_MAX_MS, RELAY_REDIAL_MIN_MS,
   SYNC_TIMEOUT_MS, SYNC_WANTS_PER_REQUEST
 } from './constants.js'
 
@@ -61,7 +61,9 @@ export interface FlockNodeOptions {
    */
   ipColocationFactorWeight?: number
   maxConnections?: number
-  /** Called after the node stopped, to close the stores (helia.stop() leaves them open). */
+  /** How often to sync with a random peer carrying a followed author (ANTI_ENTROPY_MS by default). */
+  antiEntropyMs?: number
+  /** Called after the node stopped, or when it failed to start, to close the stores (helia.stop() leaves them open). */
   closeStores?: () => Promise<void>
 }
 
@@ -133,6 +135,7 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
   #stopped = false
 
   readonly #announce: () => void
+  readonly #antiEntropyMs: number
   /** Entries sent to peers over sync and blocks sent over bitswap: what this node contributed. */
   readonly served: { entries: number, blocks: number }
   readonly #ownReads: Set<string>
@@ -142,7 +145,8 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
 
   private constructor (init: {
     author: Author, store: EntryStore, libp2p: Libp2p<Services>, traffic: TrafficAccounting, relays: Multiaddr[],
-    served: { entries: number, blocks: number }, ownReads: Set<string>, blocks: NetworkBlocks, announce: () => void, stop: () => Promise<void>
+    served: { entries: number, blocks: number }, ownReads: Set<string>, blocks: NetworkBlocks, announce: () => void,
+    antiEntropyMs: number, stop: () => Promise<void>
   }) {
     super()
     this.author = init.author
@@ -152,12 +156,23 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
     this.#relays = init.relays
     this.#stopHelia = init.stop
     this.#announce = init.announce
+    this.#antiEntropyMs = init.antiEntropyMs
     this.served = init.served
     this.#ownReads = init.ownReads
     this.#blocks = init.blocks
   }
 
   static async create (options: FlockNodeOptions): Promise<FlockNode> {
+    try {
+      return await FlockNode.#create(options)
+    } catch (err) {
+      // An open LevelDB stays locked, and an open IndexedDB blocks deleting it, until closed.
+      await options.closeStores?.()
+      throw err
+    }
+  }
+
+  static async #create (options: FlockNodeOptions): Promise<FlockNode> {
     const traffic = new TrafficAccounting()
     let discovery: Announcer | undefined
     const relays = (options.relays ?? []).map(a => multiaddr(a))
@@ -166,7 +181,7 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
       // every peer for each of its copies. The message id is the entry's CID, so a re-announced
       // entry is the same message.
       globalSignaturePolicy: StrictNoSign,
-      msgIdFn: flockMsgId,
+      msgIdFn: flockMsgIdFn(),
       allowPublishToZeroTopicPeers: true,
       ignoreDuplicatePublishError: true,
       // Small networks (a few followers) would otherwise never form a mesh of the default size.
@@ -212,6 +227,7 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
       ownReads,
       blocks: helia.blockstore,
       announce: () => discovery?._broadcast(),
+      antiEntropyMs: options.antiEntropyMs ?? ANTI_ENTROPY_MS,
       stop: async () => {
         await helia.stop()
         await options.closeStores?.()
@@ -241,10 +257,15 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
       const { peerId, protocols, connection } = evt.detail
       if (protocols.includes(SYNC_PROTOCOL) && connection.limits === undefined) this.syncWith(peerId)
     })
-    // Announce as soon as a peer (usually the relay) joins the discovery topic, rather than up to one
-    // interval later, so a fresh peer is found in about a heartbeat.
     this.libp2p.services.pubsub.addEventListener('subscription-change', (evt) => {
-      if (evt.detail.subscriptions.some(s => s.topic === DISCOVERY_TOPIC && s.subscribe)) this.#announce()
+      const { peerId, subscriptions } = evt.detail
+      // Announce as soon as a peer (usually the relay) joins the discovery topic, rather than up to one
+      // interval later, so a fresh peer is found in about a heartbeat. Repeats within the discovery
+      // repeat window are not sent (gossip.ts), so many joins cost one announcement.
+      if (subscriptions.some(s => s.topic === DISCOVERY_TOPIC && s.subscribe)) this.#announce()
+      // A post published before its author heard our subscription never reaches us by gossip, and
+      // the sync on connecting may have run before it: ask again once the author's side has joined.
+      if (subscriptions.some(s => s.subscribe && this.#followsTopic(s.topic))) this.syncWith(peerId)
     })
     this.libp2p.addEventListener('peer:discovery', (evt) => {
       const { id } = evt.detail
@@ -258,6 +279,33 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
       if (relay !== undefined) this.#keepRelay(relay, RELAY_REDIAL_MIN_MS)
     })
     for (const relay of this.#relays) this.#keepRelay(relay, 0)
+    this.#antiEntropy()
+  }
+
+  #followsTopic (topic: string): boolean {
+    return topic === authorTopic(this.author.id) || [...this.#following].some(a => authorTopic(a) === topic)
+  }
+
+  /**
+   * Every so often, sync with one direct peer that carries an author we follow. Gossip alone can
+   * lose a post (published while a mesh was re-forming, or dropped under load) and nothing else
+   * would fetch it until that author posts again; this bounds how long such a hole stays open.
+   */
+  #antiEntropy (): void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer)
+      if (this.#stopped) return
+      const pubsub = this.libp2p.services.pubsub
+      const candidates = new Set<string>()
+      for (const author of [this.author.id, ...this.#following]) {
+        for (const p of pubsub.getSubscribers(authorTopic(author))) candidates.add(p.toString())
+      }
+      const direct = this.libp2p.getConnections().filter(c => isDirect(c) && candidates.has(c.remotePeer.toString()))
+      const pick = direct[Math.floor(Math.random() * direct.length)]
+      if (pick !== undefined) this.syncWith(pick.remotePeer)
+      this.#antiEntropy()
+    }, this.#antiEntropyMs)
+    this.#timers.add(timer)
   }
 
   async stop (): Promise<void> {
@@ -544,8 +592,8 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
   }
 
   /**
-   * Announce a few times soon after reaching a relay: until the relay's gossip mesh includes us and
-   * the others, an announcement may reach no one, and the regular interval is long.
+   * Announce again soon after reaching a relay: until the relay's gossip mesh includes us and the
+   * others, an announcement may reach only some of them, and the regular interval is long.
    */
   #announceBurst (): void {
     for (const delay of ANNOUNCE_BURST_MS) {

@@ -44,29 +44,23 @@ export async function openBrowserStores (): Promise<{ blockstore: IDBBlockstore,
 export async function createBrowserFlockNode (options: BrowserRuntimeOptions): Promise<FlockNode> {
   const { blockstore, datastore } = await openBrowserStores()
   const rtcConfiguration = { iceServers: options.iceServers ?? [] }
-  try {
-    return await FlockNode.create({
-      author: options.author,
-      nodeKey: options.nodeKey,
-      transports: [
-        webSockets(),
-        webRTCDirect({ rtcConfiguration }),
-        webRTC({ rtcConfiguration }),
-        circuitRelayTransport()
-      ],
-      listen: ['/p2p-circuit', '/webrtc'],
-      blockstore,
-      datastore,
-      relays: options.relays,
-      ...(options.allowLocal ? { connectionGater: localGater, ipColocationFactorWeight: 0 } : {}),
-      closeStores: async () => {
-        await blockstore.close()
-        await datastore.close()
-      }
-    })
-  } catch (err) {
-    await blockstore.close()
-    await datastore.close()
-    throw err
-  }
+  return await FlockNode.create({
+    author: options.author,
+    nodeKey: options.nodeKey,
+    transports: [
+      webSockets(),
+      webRTCDirect({ rtcConfiguration }),
+      webRTC({ rtcConfiguration }),
+      circuitRelayTransport()
+    ],
+    listen: ['/p2p-circuit', '/webrtc'],
+    blockstore,
+    datastore,
+    relays: options.relays,
+    ...(options.allowLocal ? { connectionGater: localGater, ipColocationFactorWeight: 0 } : {}),
+    closeStores: async () => {
+      await blockstore.close()
+      await datastore.close()
+    }
+  })
 }

@@ -25,6 +25,7 @@ export interface NodeRuntimeOptions {
   /** Accept WebRTC (browsers reach a headless peer this way, signalled through a relay). */
   webrtc?: boolean
   ipColocationFactorWeight?: number
+  antiEntropyMs?: number
 }
 
 export async function createNodeFlockNode (options: NodeRuntimeOptions): Promise<FlockNode> {
@@ -35,34 +36,29 @@ export async function createNodeFlockNode (options: NodeRuntimeOptions): Promise
   const host = options.host ?? '127.0.0.1'
   const webrtc = options.webrtc ?? false
   const relayed = (options.relays ?? []).length > 0
-  try {
-    return await FlockNode.create({
-      author: options.author,
-      ...(options.nodeKey !== undefined ? { nodeKey: options.nodeKey } : {}),
-      transports: [
-        tcp(),
-        webSockets(),
-        circuitRelayTransport(),
-        ...(webrtc ? [webRTC({ rtcConfiguration: { iceServers: [] } })] : [])
-      ],
-      listen: [
-        `/ip4/${host}/tcp/${options.tcpPort ?? 0}`,
-        ...(relayed ? ['/p2p-circuit'] : []),
-        ...(webrtc ? ['/webrtc'] : [])
-      ],
-      blockstore,
-      datastore,
-      relays: options.relays ?? [],
-      ...(options.ipColocationFactorWeight !== undefined ? { ipColocationFactorWeight: options.ipColocationFactorWeight } : {}),
-      // A LevelDB left open stays locked for the next run of the same data dir.
-      closeStores: async () => {
-        await blockstore.close()
-        await datastore.close()
-      }
-    })
-  } catch (err) {
-    await blockstore.close()
-    await datastore.close()
-    throw err
-  }
+  return await FlockNode.create({
+    author: options.author,
+    ...(options.nodeKey !== undefined ? { nodeKey: options.nodeKey } : {}),
+    transports: [
+      tcp(),
+      webSockets(),
+      circuitRelayTransport(),
+      ...(webrtc ? [webRTC({ rtcConfiguration: { iceServers: [] } })] : [])
+    ],
+    listen: [
+      `/ip4/${host}/tcp/${options.tcpPort ?? 0}`,
+      ...(relayed ? ['/p2p-circuit'] : []),
+      ...(webrtc ? ['/webrtc'] : [])
+    ],
+    blockstore,
+    datastore,
+    relays: options.relays ?? [],
+    ...(options.ipColocationFactorWeight !== undefined ? { ipColocationFactorWeight: options.ipColocationFactorWeight } : {}),
+    ...(options.antiEntropyMs !== undefined ? { antiEntropyMs: options.antiEntropyMs } : {}),
+    // A LevelDB left open stays locked for the next run of the same data dir.
+    closeStores: async () => {
+      await blockstore.close()
+      await datastore.close()
+    }
+  })
 }
