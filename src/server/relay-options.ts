@@ -9,7 +9,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { parseFlags, type FlagSpec } from './flags.js'
 
 export interface RelayOptions {
-  /** Directory holding relay.key. */
+  /** Directory holding relay.key and webrtc-direct.pem. */
   data: string
   host: string
   wsPort: number
@@ -29,7 +29,7 @@ export interface RelayOptions {
 const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000)
 
 const spec = {
-  data: { type: 'string', default: '.flock/relay', help: 'directory for the relay key (relay.key, created on first run)' },
+  data: { type: 'string', default: '.flock/relay', help: 'directory for the relay key and WebRTC-Direct certificate (relay.key, webrtc-direct.pem; created on first run)' },
   host: { type: 'string', default: '127.0.0.1', help: 'IP address to listen on (0.0.0.0 for all interfaces)' },
   'ws-port': { type: 'port', default: 9090, help: 'WebSockets port (0: any free port)' },
   'webrtc-direct-port': { type: 'port', default: 9091, help: 'WebRTC-Direct UDP port (0: any free port)' },

@@ -2,7 +2,9 @@
  * `npm run relay`: the bootstrap relay (DESIGN §1, §3). Browsers reach it over WebSockets or
  * WebRTC-Direct, reserve a circuit-relay-v2 slot so other peers can reach them, and hear of other
  * peers on the discovery topic, which is the only gossip topic it joins: it never subscribes to an
- * author topic and stores no posts. Its key lives in --data; libp2p's peer data stays in memory.
+ * author topic and stores no posts. Its key and its WebRTC-Direct certificate live in --data (the
+ * certificate's hash is part of its address, so it must survive restarts); libp2p's peer data stays
+ * in memory.
  *
  * stdout carries exactly one line, the JSON ready event; everything else goes to stderr.
  */
@@ -13,7 +15,7 @@ import type { Libp2p, PrivateKey } from '@libp2p/interface'
 import { noise } from '@libp2p/noise'
 import { ping, type Ping } from '@libp2p/ping'
 import { pubsubPeerDiscovery } from '@libp2p/pubsub-peer-discovery'
-import { webRTCDirect } from '@libp2p/webrtc'
+import { webRTCDirect, type TransportCertificate } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
 import { yamux } from '@libp2p/yamux'
 import { createLibp2p } from 'libp2p'
@@ -25,7 +27,7 @@ import { DISCOVERY_TOPIC } from '../lib/core/constants.js'
 import { flockMsgIdFn } from '../lib/p2p/gossip.js'
 import { CircuitTraffic } from './circuit-traffic.js'
 import { HttpError, sendError, sendJson } from './http.js'
-import { loadOrCreateKey } from './keys.js'
+import { loadOrCreateCertificate, loadOrCreateKey } from './keys.js'
 import { relayOptions, type RelayOptions } from './relay-options.js'
 
 type RelayServices = { relay: CircuitRelayService, pubsub: GossipSub, identify: Identify, ping: Ping }
@@ -48,7 +50,7 @@ function ipProtocol (host: string): 'ip4' | 'ip6' {
   return host.includes(':') ? 'ip6' : 'ip4'
 }
 
-async function createRelayNode (options: RelayOptions, privateKey: PrivateKey, traffic: CircuitTraffic): Promise<Libp2p<RelayServices>> {
+async function createRelayNode (options: RelayOptions, privateKey: PrivateKey, certificate: TransportCertificate, traffic: CircuitTraffic): Promise<Libp2p<RelayServices>> {
   const ip = `/${ipProtocol(options.host)}/${options.host}`
   return await createLibp2p<RelayServices>({
     privateKey,
@@ -59,7 +61,7 @@ async function createRelayNode (options: RelayOptions, privateKey: PrivateKey, t
     transports: [
       webSockets(),
       // The relay's address is public (or announced), so it needs no STUN server to learn it.
-      webRTCDirect({ rtcConfiguration: { iceServers: [] } })
+      webRTCDirect({ rtcConfiguration: { iceServers: [] }, certificate })
     ],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
@@ -173,6 +175,17 @@ async function loadKey (dir: string): Promise<PrivateKey> {
   }
 }
 
+async function loadCertificate (dir: string): Promise<TransportCertificate> {
+  const path = join(dir, 'webrtc-direct.pem')
+  const loaded = await loadOrCreateCertificate(path).catch((err: Error) => {
+    throw new StartupError(`cannot use certificate file ${path}: ${err.message}`)
+  })
+  if (loaded.replaced !== undefined) {
+    console.error(`relay: WebRTC-Direct certificate ${path} ${loaded.replaced}; replaced it with a new one: the certhash in the relay's /webrtc-direct address changed, so peers need the new address (ready line, /bootstrap)`)
+  }
+  return loaded.certificate
+}
+
 /**
  * Check that every listener can bind before starting libp2p, so a taken port is reported with its
  * flag's name. libp2p's own report is a multi-line summary (TCP) or, for WebRTC-Direct, a native
@@ -207,9 +220,10 @@ async function bindError (kind: 'tcp' | 'udp', host: string, port: number): Prom
 
 async function run (options: RelayOptions): Promise<void> {
   const key = await loadKey(options.data)
+  const certificate = await loadCertificate(options.data)
   await checkPorts(options)
   const traffic = new CircuitTraffic()
-  const libp2p = await createRelayNode(options, key, traffic)
+  const libp2p = await createRelayNode(options, key, certificate, traffic)
   const relay: Relay = { libp2p, traffic, startedAt: Date.now() }
   let server: Server
   try {
