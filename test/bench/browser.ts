@@ -7,7 +7,8 @@ import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { outcome, skipAll, type BenchContext, type Metric, type Outcome } from './types.js'
-import { repo, withTimeout } from './util.js'
+import { repo } from '../server/harness.js'
+import { withTimeout } from './util.js'
 
 export const BROWSER_METRICS = ['browser_first_timeline_ms', 'browser_direct_connection_ms']
 

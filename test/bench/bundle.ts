@@ -12,7 +12,8 @@ import { existsSync } from 'node:fs'
 import { readFile, readdir } from 'node:fs/promises'
 import { dirname, join, posix, relative } from 'node:path'
 import { gzipSync } from 'node:zlib'
-import { repo, round, withTimeout } from './util.js'
+import { repo } from '../server/harness.js'
+import { round, withTimeout } from './util.js'
 import { outcome, skipAll, type BenchContext, type Outcome } from './types.js'
 
 const BUILD = join(repo, 'build')

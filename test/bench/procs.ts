@@ -12,7 +12,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { createInterface } from 'node:readline'
 import { join } from 'node:path'
-import { repo, tempDir, withTimeout } from './util.js'
+import { repo, tempDir } from '../server/harness.js'
+import { withTimeout } from './util.js'
 
 /** Node flags of every child: tsx for TypeScript, the repo's polyfill, a global WebSocket (Node 20). */
 const CHILD_EXEC_ARGV = ['--experimental-websocket', '--import', 'tsx', '--import', './src/server/polyfill.ts']

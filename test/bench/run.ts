@@ -24,7 +24,7 @@ import { amplificationMetric, propagation, propagationMetrics, serverEgressMetri
 import { killChildren } from './procs.js'
 import { relayShare } from './relay-share.js'
 import { outcome, type BenchContext, type Measurement, type Metric, type Skipped } from './types.js'
-import { repo } from './util.js'
+import { repo } from '../server/harness.js'
 
 const N100_QUICK = 'quick mode: the N = 100 network is left out (run without --quick)'
 

@@ -1,13 +1,7 @@
 /**
- * Small helpers for the benchmark: statistics, bounded waits, temp dirs, the typical post.
- * Synchronisation waits on events with a timeout; polling (`until`) is for state that no event
- * reports (another process, libp2p's internal peer tables), and is always bounded.
+ * Small helpers for the benchmark: statistics, bounded waits on events, the typical post. Polling
+ * (`until`), temp dirs and the repo path come from the test harness (test/server/harness.ts).
  */
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-
-export const repo = resolve(import.meta.dirname, '..', '..')
 
 /** Nearest-rank percentile of `values` (0 < p <= 100); NaN for no values. */
 export function percentile (values: readonly number[], p: number): number {
@@ -60,25 +54,6 @@ export async function withTimeout<T> (promise: Promise<T>, ms: number, what: str
   }
 }
 
-/**
- * Poll `check` until it returns something other than undefined, at most `timeoutMs`. For state no
- * event announces; fails loudly with the last error or value description.
- */
-export async function until<T> (what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let last: unknown
-  while (Date.now() < deadline) {
-    try {
-      const value = await check()
-      if (value !== undefined) return value
-    } catch (err) {
-      last = err
-    }
-    await new Promise(resolve => setTimeout(resolve, everyMs))
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last !== undefined ? `: ${String(last)}` : ''}`)
-}
-
 /** A counter that resolves a waiter when it reaches a target; the event-driven way to wait for N deliveries. */
 export class Countdown {
   #count = 0
@@ -100,11 +75,6 @@ export class Countdown {
     this.#count++
     if (this.#count >= this.#target) this.#resolve?.()
   }
-}
-
-export async function tempDir (prefix: string): Promise<{ path: string, remove: () => Promise<void> }> {
-  const path = await mkdtemp(join(tmpdir(), prefix))
-  return { path, remove: async () => { await rm(path, { recursive: true, force: true, maxRetries: 3 }) } }
 }
 
 const WORDS = ['flock', 'gossip', 'relay', 'signed', 'entry', 'peer', 'timeline', 'follow', 'mesh', 'log',

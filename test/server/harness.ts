@@ -82,7 +82,7 @@ export function killAll (): void {
 
 export async function tempDir (prefix = 'flock-test-'): Promise<{ path: string, remove: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), prefix))
-  return { path, remove: async () => { await rm(path, { recursive: true, force: true }) } }
+  return { path, remove: async () => { await rm(path, { recursive: true, force: true, maxRetries: 3 }) } }
 }
 
 export async function api<T = unknown> (base: string, method: string, path: string, body?: unknown): Promise<{ status: number, body: T }> {
@@ -98,7 +98,7 @@ export async function api<T = unknown> (base: string, method: string, path: stri
  * Poll `check` until it returns a value other than undefined. Polling an HTTP API is the only way to
  * observe another process's state; the loop is bounded and fails loudly.
  */
-export async function until<T> (what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000, everyMs = 50): Promise<T> {
+export async function until<T> (what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000, everyMs = 50): Promise<T> {
   const deadline = Date.now() + timeoutMs
   let last: unknown
   while (Date.now() < deadline) {
