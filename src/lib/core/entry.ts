@@ -187,10 +187,11 @@ export async function createEntry<K extends EntryKind> (
 /**
  * Check size, encoding, schema and signature, in that order (cheapest first), and return the
  * verified entry. Never mutates `bytes`. Throws exactly one of the errors in errors.ts.
+ * `parallel`: many verifications are in flight at once (sync batches); see verifyEd25519.
  */
-export async function verifyEntry (bytes: Uint8Array): Promise<VerifiedEntry> {
+export async function verifyEntry (bytes: Uint8Array, options: { parallel?: boolean } = {}): Promise<VerifiedEntry> {
   const entry = decodeEntry(bytes)
-  await checkSignature(entry, signingInputOf(entry, bytes))
+  await checkSignature(entry, signingInputOf(entry, bytes), options.parallel ?? false)
   return { entry, bytes, cid: await entryCid(bytes) } as VerifiedEntry
 }
 
@@ -234,10 +235,10 @@ export function decodeEntry (bytes: Uint8Array): Entry {
   return value as unknown as Entry
 }
 
-async function checkSignature (entry: Entry, message: Uint8Array): Promise<void> {
+async function checkSignature (entry: Entry, message: Uint8Array, parallel: boolean): Promise<void> {
   const key = publicKeyOfAuthor(entry.author)
   if (!isCanonicalS(entry.sig)) throw new InvalidSignatureError('signature scalar is not canonical (S >= L)')
-  if (!await verifyEd25519(key.raw, entry.sig, message)) {
+  if (!await verifyEd25519(key.raw, entry.sig, message, parallel)) {
     throw new InvalidSignatureError(`signature does not verify for author ${entry.author}`)
   }
 }

@@ -67,15 +67,29 @@ export async function requestSync (
   const lp = lpStream(stream, { maxDataLength: MAX_SYNC_FRAME_BYTES })
   const progress: SyncResult = { received: 0, expected: 0, more: [] }
   let author: string | undefined
-  let batch: VerifiedEntry[] = []
+  let batch: Uint8Array[] = []
+  // Signatures of a batch are checked all at once (on every core where the runtime allows); the
+  // entries before the first bad one are kept, exactly as if they had been checked one by one.
   const flush = async (): Promise<void> => {
-    if (batch.length === 0) return
-    const entries = batch
+    if (batch.length === 0 || author === undefined) return
+    const frames = batch
+    const expectedAuthor = author
     batch = []
-    await store.appendMany(entries)
-    progress.received += entries.length
-    options.onEntries?.(entries)
-    options.onProgress?.({ received: progress.received, expected: progress.expected })
+    const results = await Promise.allSettled(frames.map(async (bytes) => {
+      const v = await verifyEntry(bytes, { parallel: true })
+      if (v.entry.author !== expectedAuthor) throw new WrongAuthorError(`entry by ${v.entry.author} inside the range of ${expectedAuthor}`)
+      checkTimestamp(v)
+      return v
+    }))
+    const bad = results.findIndex(r => r.status === 'rejected')
+    const entries = (bad < 0 ? results : results.slice(0, bad)).map(r => (r as PromiseFulfilledResult<VerifiedEntry>).value)
+    if (entries.length > 0) {
+      await store.appendMany(entries)
+      progress.received += entries.length
+      options.onEntries?.(entries)
+      options.onProgress?.({ received: progress.received, expected: progress.expected })
+    }
+    if (bad >= 0) throw (results[bad] as PromiseRejectedResult).reason
   }
   try {
     await lp.write(encodeFrame({ t: 'want', want: wants }), options)
@@ -91,10 +105,7 @@ export async function requestSync (
         continue
       }
       if (frame.t !== 'entry' || author === undefined) throw new SyncFrameError(`unexpected ${frame.t} frame`)
-      const v = await verifyEntry(frame.bytes)
-      if (v.entry.author !== author) throw new WrongAuthorError(`entry by ${v.entry.author} inside the range of ${author}`)
-      checkTimestamp(v)
-      batch.push(v)
+      batch.push(frame.bytes)
       if (batch.length >= SYNC_WRITE_BATCH) await flush()
     }
     await flush()
