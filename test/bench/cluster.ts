@@ -19,9 +19,9 @@
  *   part in a planned graph, so it is quieted: a dial gate on each node refuses dials outside the
  *   graph, and nodes leave the discovery topic (they still announce themselves to the relay). With
  *   N nodes on one machine, discovery costs O(N^2) work per interval on shared cores (every node
- *   handles every announcement), and announcements measured 3-5x the expected rate (N / 10 s per
- *   node) in a meshed graph; the resulting event-loop stalls exceed libp2p's 5 s ping timeout and the
- *   connection monitor then drops connections by the dozen, so the network never settles at N >= 50.
+ *   handles every announcement, and discovery dials every peer it hears of); the resulting
+ *   event-loop stalls exceed libp2p's 5 s ping timeout and the connection monitor then drops
+ *   connections by the dozen, so the network never settles at N >= 50.
  */
 import { authorTopic } from '../../src/lib/core/index.js'
 import { hops, randomGraph, undirected } from './graph.js'
