@@ -16,9 +16,7 @@
  */
 import { RELAY_V2_HOP_CODEC, RELAY_V2_STOP_CODEC } from '@libp2p/circuit-relay-v2'
 import type { Metrics, Stream } from '@libp2p/interface'
-import type { Uint8ArrayList } from 'uint8arraylist'
-
-type Chunk = Uint8Array | Uint8ArrayList
+import { countSent, trafficMetrics, type Chunk } from '../lib/p2p/traffic-hooks.js'
 
 /** Reads past the first unsigned-varint-length-prefixed message of a byte sequence. */
 export class FirstFrameSkipper {
@@ -58,32 +56,12 @@ export class CircuitTraffic {
   track (stream: Stream): void {
     if (stream.protocol !== RELAY_V2_HOP_CODEC && stream.protocol !== RELAY_V2_STOP_CODEC) return
     const skipper = new FirstFrameSkipper()
-    const send = stream.send.bind(stream)
-    stream.send = (data: Chunk): boolean => {
-      const relayed = skipper.after(data)
-      const accepted = send(data)
-      this.bytes += relayed
-      return accepted
-    }
+    countSent(stream, relayed => { this.bytes += relayed }, data => skipper.after(data))
   }
 
   /** A libp2p Metrics component feeding this counter; every other metric is accepted and dropped. */
   metrics (): Metrics {
-    const inert: unknown = new Proxy(function () {}, { get: () => inert, apply: () => inert })
-    const register = (): unknown => inert
-    return {
-      trackMultiaddrConnection: () => {},
-      trackProtocolStream: (stream: Stream) => { this.track(stream) },
-      registerMetric: register,
-      registerMetricGroup: register,
-      registerCounter: register,
-      registerCounterGroup: register,
-      registerHistogram: register,
-      registerHistogramGroup: register,
-      registerSummary: register,
-      registerSummaryGroup: register,
-      traceFunction: <F>(_name: string, fn: F): F => fn,
-      createTrace: () => undefined
-    } as unknown as Metrics
+    return trafficMetrics({ stream: stream => { this.track(stream) } })
   }
+
 }

@@ -4,14 +4,13 @@
  * actually crossed the wire (or the relay). Only the two hooks we need are real; the rest of the
  * Metrics interface is inert because nothing else here reads libp2p's metrics.
  */
-import type { Connection, Metrics, MultiaddrConnection, Stream } from '@libp2p/interface'
+import type { Connection, MessageStream, Metrics, MultiaddrConnection, Stream } from '@libp2p/interface'
+import { countSent, trafficMetrics, type Chunk } from './traffic-hooks.js'
 
 export interface TrafficCounter {
   bytesIn: number
   bytesOut: number
 }
-
-type Chunk = { byteLength: number }
 
 export class TrafficAccounting {
   /** Counters by remote address string of the raw connection. */
@@ -54,15 +53,15 @@ export class TrafficAccounting {
     this.#wrap(stream, counter)
   }
 
-  #wrap (target: object, counter: TrafficCounter): void {
+  #wrap (target: MessageStream, counter: TrafficCounter): void {
     const totals = this.totals
-    const io = target as { send: (d: Chunk) => boolean, onData?: (d: Chunk) => void }
-    const send = io.send.bind(target)
-    io.send = (data: Chunk): boolean => {
-      counter.bytesOut += data.byteLength
-      totals.bytesOut += data.byteLength
-      return send(data)
-    }
+    countSent(target, bytes => {
+      counter.bytesOut += bytes
+      totals.bytesOut += bytes
+    })
+    // onData is the implementation's hook for incoming bytes (AbstractMessageStream), not part of
+    // the MessageStream interface; streams without it go uncounted inbound.
+    const io = target as MessageStream & { onData?: (d: Chunk) => void }
     if (typeof io.onData === 'function') {
       const onData = io.onData.bind(target)
       io.onData = (data: Chunk): void => {
@@ -81,25 +80,9 @@ export class TrafficAccounting {
 
   /** A libp2p Metrics component that feeds this accounting. */
   metrics (): Metrics {
-    // Any metric libp2p registers gets an object that accepts every call and records nothing.
-    const inert: unknown = new Proxy(function () {}, { get: () => inert, apply: () => inert })
-    const register = (): unknown => inert
-    const passthrough = <F>(_name: string, fn: F): F => fn
-    return {
-      trackMultiaddrConnection: (maConn: MultiaddrConnection) => { this.track(maConn) },
-      trackProtocolStream: (stream: Stream) => { this.trackStream(stream) },
-      registerMetric: register,
-      registerMetricGroup: register,
-      registerCounter: register,
-      registerCounterGroup: register,
-      registerHistogram: register,
-      registerHistogramGroup: register,
-      registerSummary: register,
-      registerSummaryGroup: register,
-      traceFunction: passthrough,
-      createTrace: () => undefined
-    } as unknown as Metrics
+    return trafficMetrics({ connection: conn => { this.track(conn) }, stream: stream => { this.trackStream(stream) } })
   }
+
 }
 
 function isWebRTC (conn: Connection): boolean {
