@@ -2,6 +2,7 @@
 import js from '@eslint/js'
 import svelte from 'eslint-plugin-svelte'
 import globals from 'globals'
+import { fileURLToPath } from 'node:url'
 import ts from 'typescript-eslint'
 import svelteConfig from '../svelte.config.js'
 
@@ -24,6 +25,8 @@ export default ts.config(
   },
   {
     files: ['**/*.svelte', '**/*.svelte.ts'],
-    languageOptions: { parserOptions: { projectService: true, extraFileExtensions: ['.svelte'], parser: ts.parser, svelteConfig } }
+    // typescript-eslint would look for tsconfig.json only as far up as this file's folder, which
+    // leaves components under test/ outside every project.
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: fileURLToPath(new URL('..', import.meta.url)), extraFileExtensions: ['.svelte'], parser: ts.parser, svelteConfig } }
   }
 )

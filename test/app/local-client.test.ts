@@ -82,3 +82,41 @@ test('a profile saved without a new avatar keeps the old one; null removes it', 
   await me.setProfile({ name: 'Ann B', bio: 'new bio', avatar: null })
   expect((await me.profile(me.author)).avatar).toBeUndefined()
 })
+
+test('a post view carries its author\'s latest avatar and, when held, the quoted post', async () => {
+  const { client: a } = await client()
+  const image = (n: number): Uint8Array => new Uint8Array(300).map((_, i) => (i * n) % 251)
+  await a.setProfile({ name: 'Ann', bio: '', avatar: { bytes: image(3), mime: 'image/png', alt: '' } })
+  const first = (await a.profile(a.author)).avatar
+  await a.setProfile({ name: 'Ann', bio: '', avatar: { bytes: image(5), mime: 'image/png', alt: '' } })
+  const latest = (await a.profile(a.author)).avatar
+  expect(latest).toBeDefined()
+  expect(latest).not.toBe(first)
+  const original = await a.post({ text: '<b>x</b> original' })
+
+  const { client: b } = await client()
+  await b.importLog(await a.exportLog())
+  await b.setProfile({ name: 'Bo', bio: 'no avatar' })
+  const quote = await b.post({ text: 'look at this', quote: original })
+  await b.repost(original)
+
+  const [held] = await b.authorPosts(a.author)
+  expect(held).toMatchObject({ cid: original, authorName: 'Ann', avatar: latest })
+  const view = (await b.thread(quote)).focus
+  expect(view).not.toBeNull()
+  expect(view).not.toHaveProperty('avatar')
+  expect(view?.quoted).toEqual({ cid: original, author: a.author, authorName: 'Ann', ts: held?.ts, text: '<b>x</b> original' })
+  // It crosses a BroadcastChannel to other tabs as it is.
+  expect(structuredClone(view)).toEqual(view)
+  const repost = (await b.authorPosts(b.author)).find(p => p.kind === 'repost')
+  expect(repost?.reposted).toMatchObject({ cid: original, avatar: latest })
+
+  // A quoted post not held here, or deleted by its author, stays a link (the quote CID in the body).
+  const later = await a.post({ text: 'not exported yet' })
+  const unresolved = (await b.thread(await b.post({ text: 'quoting the unknown', quote: later }))).focus
+  expect(unresolved?.body.quote).toBe(later)
+  expect(unresolved).not.toHaveProperty('quoted')
+  await a.remove(original)
+  await b.importLog(await a.exportLog())
+  expect((await b.thread(quote)).focus).not.toHaveProperty('quoted')
+})

@@ -14,8 +14,21 @@ export interface PostView extends EntryView {
   repostedByMe: boolean
   /** Display name from the author's latest profile entry, if we hold one. */
   authorName?: string
+  /** CID of the avatar in the author's latest profile entry, if it has one (fetch bytes with media()). */
+  avatar?: string
   /** For a repost in a timeline: the reposted entry, resolved if held. */
   reposted?: PostView
+  /** For a quote post: the quoted post, if it is held here and not deleted. */
+  quoted?: QuotedView
+}
+
+/** As much of a quoted post as its compact card inside the quoting post shows. */
+export interface QuotedView {
+  cid: string
+  author: string
+  authorName?: string
+  ts: number
+  text: string
 }
 
 export interface ProfileView {
@@ -102,6 +115,8 @@ export type ClientEvent =
   | { type: 'network' }
   | { type: 'sync', sync: SyncView }
   | { type: 'fork', fork: ForkView }
+  /** The node is up: a client that answered from the stored logs while it started now forwards to it. */
+  | { type: 'live' }
 
 export interface FlockClient {
   readonly author: string

@@ -8,15 +8,28 @@ import { sha256 } from 'multiformats/hashes/sha2'
 import {
   DAG_CBOR_CODE, authorTopic, entryView, isAuthorId, postBody, verifyEntry, type Media, type VerifiedEntry
 } from '../core/index.js'
-import { isDirect, type FlockNode } from '../p2p/node.js'
+import type { FlockNode } from '../p2p/node.js'
 import { collect } from '../p2p/store.js'
 import type {
-  ClientEvent, FlockClient, ForkView, NetworkView, NotificationView, PostInput, PostView, ProfileInput, ProfileView
+  ClientEvent, FlockClient, ForkView, NetworkView, NotificationView, PostInput, PostView, ProfileInput, ProfileView,
+  QuotedView
 } from './client.js'
 
 const RAW_CODE = 0x55
 /** How far up a reply chain a thread view walks. */
 const MAX_ANCESTORS = 50
+
+/** What a post view shows of its author, from their latest profile entry. */
+interface AuthorInfo {
+  name?: string
+  avatar?: string
+}
+
+/**
+ * Author infos looked up while building one answer, so a list of 50 posts by a few authors reads each
+ * profile once; promises, so views built in parallel share one read.
+ */
+type AuthorInfos = Map<string, Promise<AuthorInfo>>
 
 export class UnknownEntryError extends Error {
   override readonly name = 'UnknownEntryError'
@@ -52,13 +65,13 @@ export class LocalClient implements FlockClient {
   async thread (cid: string): Promise<{ ancestors: PostView[], focus: PostView | null, replies: PostView[] }> {
     const focus = await this.#entry(cid).catch(() => undefined)
     if (focus === undefined) return { ancestors: [], focus: null, replies: [] }
-    const names = new Map<string, string | undefined>()
+    const infos: AuthorInfos = new Map()
     const ancestors: PostView[] = []
     let parent = focus.entry.kind === 'post' ? focus.entry.body.reply?.parent : undefined
     while (parent !== undefined && ancestors.length < MAX_ANCESTORS) {
       const p = await this.#node.store.get(parent)
       if (p === undefined) break
-      ancestors.unshift(await this.#postView(p, names))
+      ancestors.unshift(await this.#postView(p, infos))
       parent = p.entry.kind === 'post' ? p.entry.body.reply?.parent : undefined
     }
     const replies: VerifiedEntry[] = []
@@ -69,8 +82,8 @@ export class LocalClient implements FlockClient {
     replies.sort((a, b) => a.entry.ts - b.entry.ts)
     return {
       ancestors,
-      focus: await this.#postView(focus, names),
-      replies: await Promise.all(replies.map(async r => await this.#postView(r, names)))
+      focus: await this.#postView(focus, infos),
+      replies: await Promise.all(replies.map(async r => await this.#postView(r, infos)))
     }
   }
 
@@ -149,7 +162,7 @@ export class LocalClient implements FlockClient {
   }
 
   async notifications (limit = 50): Promise<NotificationView[]> {
-    const names = new Map<string, string | undefined>()
+    const infos: AuthorInfos = new Map()
     const out: NotificationView[] = []
     for (const v of await this.#node.store.notifications(this.author, limit)) {
       const e = v.entry
@@ -163,13 +176,15 @@ export class LocalClient implements FlockClient {
       } else {
         continue
       }
-      const authorName = await this.#name(e.author, names)
+      const authorName = (await this.#author(e.author, infos)).name
       out.push({ kind, entry: entryView(v), ...(authorName !== undefined ? { authorName } : {}) })
     }
     return out
   }
 
   async network (): Promise<NetworkView> {
+    // Loaded here, not at the top: the stored timeline (starting-client.ts) uses this class before libp2p loads.
+    const { isDirect } = await import('../p2p/node.js')
     const node = this.#node
     const relayIds = new Set(this.#relays.map(a => /\/p2p\/([^/]+)$/.exec(a)?.[1]).filter(id => id !== undefined))
     const connections = node.connections().map(c => ({ ...c, relay: relayIds.has(c.peerId) }))
@@ -292,26 +307,31 @@ export class LocalClient implements FlockClient {
     return v
   }
 
-  async #name (author: string, cache: Map<string, string | undefined>): Promise<string | undefined> {
-    if (!cache.has(author)) {
-      const name = (await this.#node.store.profile(author))?.entry.body.name
-      cache.set(author, name === '' ? undefined : name)
+  async #author (author: string, cache: AuthorInfos): Promise<AuthorInfo> {
+    let info = cache.get(author)
+    if (info === undefined) {
+      info = this.#node.store.profile(author).then(p => {
+        const name = p?.entry.body.name
+        const avatar = p?.entry.body.avatar
+        return { ...(name !== undefined && name !== '' ? { name } : {}), ...(avatar !== undefined ? { avatar: avatar.toString() } : {}) }
+      })
+      cache.set(author, info)
     }
-    return cache.get(author)
+    return await info
   }
 
   async #postViews (entries: VerifiedEntry[], limit: number): Promise<PostView[]> {
-    const names = new Map<string, string | undefined>()
+    const infos: AuthorInfos = new Map()
     const out: PostView[] = []
     for (const v of entries) {
       if (out.length >= limit) break
       if (await this.#node.store.isDeleted(v.cid)) continue
-      out.push(await this.#postView(v, names))
+      out.push(await this.#postView(v, infos))
     }
     return out
   }
 
-  async #postView (v: VerifiedEntry, names: Map<string, string | undefined>): Promise<PostView> {
+  async #postView (v: VerifiedEntry, infos: AuthorInfos): Promise<PostView> {
     const store = this.#node.store
     const byAuthor = async (kind: 'like' | 'repost'): Promise<Set<string>> => {
       const authors = new Set<string>()
@@ -322,7 +342,7 @@ export class LocalClient implements FlockClient {
       return authors
     }
     const [likes, reposts, replies] = await Promise.all([byAuthor('like'), byAuthor('repost'), store.refs(v.cid, 'reply')])
-    const authorName = await this.#name(v.entry.author, names)
+    const { name, avatar } = await this.#author(v.entry.author, infos)
     const view: PostView = {
       ...entryView(v),
       replies: replies.length,
@@ -330,13 +350,33 @@ export class LocalClient implements FlockClient {
       reposts: reposts.size,
       likedByMe: likes.has(this.author),
       repostedByMe: reposts.has(this.author),
-      ...(authorName !== undefined ? { authorName } : {})
+      ...(name !== undefined ? { authorName: name } : {}),
+      ...(avatar !== undefined ? { avatar } : {})
     }
     if (v.entry.kind === 'repost') {
       const subject = await store.get(v.entry.body.subject)
-      if (subject !== undefined) view.reposted = await this.#postView(subject, names)
+      if (subject !== undefined) view.reposted = await this.#postView(subject, infos)
+    }
+    if (v.entry.kind === 'post' && v.entry.body.quote !== undefined) {
+      const quoted = await this.#quotedView(v.entry.body.quote, infos)
+      if (quoted !== undefined) view.quoted = quoted
     }
     return view
+  }
+
+  /** Only from our own store: a timeline must not wait on the network for every quote it shows. */
+  async #quotedView (cid: CID, infos: AuthorInfos): Promise<QuotedView | undefined> {
+    const store = this.#node.store
+    const q = await store.get(cid)
+    if (q === undefined || q.entry.kind !== 'post' || await store.isDeleted(q.cid)) return undefined
+    const { name } = await this.#author(q.entry.author, infos)
+    return {
+      cid: q.cid.toString(),
+      author: q.entry.author,
+      ts: q.entry.ts,
+      text: q.entry.body.text,
+      ...(name !== undefined ? { authorName: name } : {})
+    }
   }
 }
 
