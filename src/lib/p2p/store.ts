@@ -31,6 +31,8 @@ export class StoreCorruptionError extends FlockError {
 const SEQ_DIGITS = 16
 /** Ranges shorter than this are read seq by seq rather than by a scan of the author's log. */
 const RANGE_BY_KEY_MAX = 32
+/** Block reads in flight ahead of the entry a range is yielding. */
+const RANGE_READ_AHEAD = 16
 
 function seqKey (seq: number): string {
   return String(seq).padStart(SEQ_DIGITS, '0')
@@ -127,11 +129,28 @@ export class EntryStore {
   /** Entry bytes of `author` from seq `from` to `to` inclusive, in order; stops at the first missing one. */
   async * range (author: string, from: number, to: number, options: { signal?: AbortSignal } = {}): AsyncGenerator<Uint8Array> {
     if (to < from) return
-    for await (const cid of this.#cidsInRange(author, from, to)) {
-      options.signal?.throwIfAborted()
-      const bytes = cid === undefined ? undefined : await this.getBytes(cid)
-      if (bytes === undefined) return
-      yield bytes
+    // Block reads are issued a few ahead of the one being yielded: each is a round trip to the
+    // store's I/O threads, and in order one at a time they would dominate serving a long range.
+    const ahead: Array<Promise<Uint8Array | undefined>> = []
+    const next = async (): Promise<Uint8Array | undefined> => await ahead.shift()
+    try {
+      for await (const cid of this.#cidsInRange(author, from, to)) {
+        options.signal?.throwIfAborted()
+        ahead.push(cid === undefined ? Promise.resolve(undefined) : this.getBytes(cid))
+        if (ahead.length < RANGE_READ_AHEAD) continue
+        const bytes = await next()
+        if (bytes === undefined) return
+        yield bytes
+      }
+      while (ahead.length > 0) {
+        options.signal?.throwIfAborted()
+        const bytes = await next()
+        if (bytes === undefined) return
+        yield bytes
+      }
+    } finally {
+      // Reads left behind by an early stop must not surface as unhandled rejections.
+      for (const read of ahead) read.catch(() => {})
     }
   }
 
@@ -235,8 +254,9 @@ export class EntryStore {
   }
 
   async #write (author: string, accepted: VerifiedEntry[]): Promise<void> {
-    // Blocks first: an index entry must never point at a block that is not there.
-    for (const v of accepted) await this.#blocks.put(v.cid, v.bytes)
+    // Blocks first: an index entry must never point at a block that is not there. Blocks are
+    // independent of each other, so they are written concurrently.
+    await Promise.all(accepted.map(async v => { await this.#blocks.put(v.cid, v.bytes) }))
     const last = accepted[accepted.length - 1] as VerifiedEntry
     const batch = this.#index.batch()
     for (const v of accepted) {
