@@ -68,28 +68,37 @@ export async function requestSync (
   const progress: SyncResult = { received: 0, expected: 0, more: [] }
   let author: string | undefined
   let batch: Uint8Array[] = []
-  // Signatures of a batch are checked all at once (on every core where the runtime allows); the
-  // entries before the first bad one are kept, exactly as if they had been checked one by one.
+  // Batches are stored strictly in order, one after another; once one fails, no later one is stored.
+  let stored: Promise<void> = Promise.resolve()
+  // Signatures of a batch are checked all at once (on every core where the runtime allows), while
+  // the batch before it is being stored; the entries before the first bad one are kept, exactly as
+  // if they had been checked one by one. Resolves when this batch and every earlier one are stored.
   const flush = async (): Promise<void> => {
-    if (batch.length === 0 || author === undefined) return
+    if (batch.length === 0 || author === undefined) return await stored
     const frames = batch
     const expectedAuthor = author
     batch = []
-    const results = await Promise.allSettled(frames.map(async (bytes) => {
+    const verifying = Promise.allSettled(frames.map(async (bytes) => {
       const v = await verifyEntry(bytes, { parallel: true })
       if (v.entry.author !== expectedAuthor) throw new WrongAuthorError(`entry by ${v.entry.author} inside the range of ${expectedAuthor}`)
       checkTimestamp(v)
       return v
     }))
-    const bad = results.findIndex(r => r.status === 'rejected')
-    const entries = (bad < 0 ? results : results.slice(0, bad)).map(r => (r as PromiseFulfilledResult<VerifiedEntry>).value)
-    if (entries.length > 0) {
-      await store.appendMany(entries)
-      progress.received += entries.length
-      options.onEntries?.(entries)
-      options.onProgress?.({ received: progress.received, expected: progress.expected })
-    }
-    if (bad >= 0) throw (results[bad] as PromiseRejectedResult).reason
+    stored = stored.then(async () => {
+      const results = await verifying
+      const bad = results.findIndex(r => r.status === 'rejected')
+      const entries = (bad < 0 ? results : results.slice(0, bad)).map(r => (r as PromiseFulfilledResult<VerifiedEntry>).value)
+      if (entries.length > 0) {
+        await store.appendMany(entries)
+        progress.received += entries.length
+        options.onEntries?.(entries)
+        options.onProgress?.({ received: progress.received, expected: progress.expected })
+      }
+      if (bad >= 0) throw (results[bad] as PromiseRejectedResult).reason
+    })
+    // Whoever waits next sees a failure; until then it must not count as unhandled.
+    stored.catch(() => {})
+    return await stored
   }
   try {
     await lp.write(encodeFrame({ t: 'want', want: wants }), options)
@@ -106,7 +115,12 @@ export async function requestSync (
       }
       if (frame.t !== 'entry' || author === undefined) throw new SyncFrameError(`unexpected ${frame.t} frame`)
       batch.push(frame.bytes)
-      if (batch.length >= SYNC_WRITE_BATCH) await flush()
+      if (batch.length >= SYNC_WRITE_BATCH) {
+        // Keep reading while this batch is verified, but no further than one batch ahead.
+        const previous = stored
+        void flush().catch(() => {})
+        await previous
+      }
     }
     await flush()
     await stream.close(options)
