@@ -20,11 +20,17 @@ afterAll(async () => {
   for (const fn of cleanup.reverse()) await fn()
 })
 
-test('a responder that slips a tampered entry into a range leaves only the verified prefix behind', async () => {
+test.each([
+  { entries: 6, bad: 4 },
+  // Batches of 256 are verified while the one before is stored: a bad entry in the first batch
+  // must keep every later batch out, and one in a later batch must keep every earlier one in.
+  { entries: 700, bad: 100 },
+  { entries: 700, bad: 600 }
+])('a responder that slips a tampered entry (seq $bad of $entries) into a range leaves only the verified prefix behind', async ({ entries, bad }) => {
   const author = authorFromPrivateKey(await generateKeyPairFromSeed('Ed25519', new Uint8Array(32).fill(9)))
   const log: VerifiedEntry[] = []
-  for (let i = 0; i < 6; i++) log.push(await createEntry(author, log.at(-1) ?? null, 'post', { text: `n${i}` }, 1_700_000_000_000 + i))
-  const tampered = new Uint8Array((log[3] as VerifiedEntry).bytes)
+  for (let i = 0; i < entries; i++) log.push(await createEntry(author, log.at(-1) ?? null, 'post', { text: `n${i}` }, 1_700_000_000_000 + i))
+  const tampered = new Uint8Array((log[bad - 1] as VerifiedEntry).bytes)
   tampered[tampered.length - 1] = (tampered[tampered.length - 1] as number) ^ 1
 
   const hostile = await createLibp2p({
@@ -38,8 +44,8 @@ test('a responder that slips a tampered entry into a range leaves only the verif
   await hostile.handle(SYNC_PROTOCOL, async (stream) => {
     const lp = lpStream(stream)
     asked = decodeFrame((await lp.read()).subarray())
-    await lp.write(encodeFrame({ t: 'range', author: author.id, from: 1, to: 6, head: 6 }))
-    for (const [i, v] of log.entries()) await lp.write(encodeFrame({ t: 'entry', bytes: i === 3 ? tampered : v.bytes }))
+    await lp.write(encodeFrame({ t: 'range', author: author.id, from: 1, to: entries, head: entries }))
+    for (const [i, v] of log.entries()) await lp.write(encodeFrame({ t: 'entry', bytes: i === bad - 1 ? tampered : v.bytes }))
     await lp.write(encodeFrame({ t: 'end' }))
     await stream.close()
   })
@@ -55,7 +61,7 @@ test('a responder that slips a tampered entry into a range leaves only the verif
 
   expect(asked).toMatchObject({ t: 'want', want: expect.arrayContaining([{ author: author.id, after: 0 }]) })
   const head = await me.store.head(author.id)
-  expect(head?.seq).toBe(3)
-  expect(head?.cid.equals((log[2] as VerifiedEntry).cid)).toBe(true)
-  expect(await me.store.hasBlock((log[4] as VerifiedEntry).cid)).toBe(false)
+  expect(head?.seq).toBe(bad - 1)
+  expect(head?.cid.equals((log[bad - 2] as VerifiedEntry).cid)).toBe(true)
+  for (const seq of [bad, bad + 1, entries]) expect(await me.store.hasBlock((log[seq - 1] as VerifiedEntry).cid)).toBe(false)
 })
