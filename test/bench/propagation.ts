@@ -53,18 +53,23 @@ export function amplificationMetric (r: NetworkResult): Metric {
 
 /**
  * What the relay sent during the post phase, per post: everything the nodes received from it
- * (their connection accounting) — relayed circuit bytes, discovery gossip, heartbeats, pings.
+ * (their connection accounting) — relayed circuit bytes, discovery gossip, heartbeats, pings. None
+ * of it is post traffic, so it grows with time, not posts: it is measured as a rate over a window of
+ * whole ping periods and charged to the post phase (cluster.ts).
  */
 export function serverEgressMetric (r: NetworkResult): Metric {
   return {
     value: round(r.relay.sentToNodes / r.posts, 1),
     unit: 'bytes/post',
     relaySentToNodes: r.relay.sentToNodes,
+    relaySentInWindow: r.relay.sentInWindow,
+    egressWindowMs: r.relay.egressWindowMs,
+    relayBytesPerNodePerS: round(r.relay.sentInWindow / (r.n * r.relay.egressWindowMs / 1000), 1),
     relayedCircuitBytes: r.relay.relayedBytes,
     posts: r.posts,
     followers: r.n - 1,
     postPhaseMs: r.postPhaseMs,
-    note: 'measured at the nodes: bytes received on their connections to the relay; includes its non-post traffic'
+    note: 'measured at the nodes: bytes received on their connections to the relay, at its rate over the egress window times the post phase; all of it is non-post traffic'
   }
 }
 
