@@ -111,6 +111,37 @@ describe('tabs', () => {
 })
 
 describe('persistence and offline', () => {
+  test('a reloaded tab shows the stored timeline before any node runs, then takes over the node with no second copy of it', async () => {
+    // A's tab steps aside, and a new one opens with the node lock already taken by a stand-in that
+    // answers no one: until it lets go, no node runs in this profile at all.
+    await a.page.goto('about:blank')
+    const tab = await a.context.newPage()
+    try {
+      await tab.addInitScript(() => {
+        if (location.protocol !== 'http:' || sessionStorage.getItem('flock-test-lock') !== null) return
+        sessionStorage.setItem('flock-test-lock', 'held')
+        void navigator.locks.request('flock-node', async () => {
+          await new Promise<void>(resolve => { (globalThis as { releaseNodeLock?: () => void }).releaseNodeLock = resolve })
+        })
+      })
+      await tab.goto(a.url('/'))
+      await entryWithText(tab, 'hello from Bob').waitFor({ timeout: 30_000 })
+      expect((await tab.getByTestId('author-id').first().textContent())?.trim()).toBe(aId)
+      expect(await tab.evaluate(async () => (await navigator.locks.query()).held?.filter(l => l.name === 'flock-node').length)).toBe(1)
+
+      // The stand-in lets go; the tab, queued for the lock, reloads into the node's place.
+      const reloaded = tab.waitForEvent('load')
+      await tab.evaluate(() => { (globalThis as { releaseNodeLock?: () => void }).releaseNodeLock?.() })
+      await reloaded
+      await entryWithText(tab, 'hello from Bob').waitFor({ timeout: 60_000 })
+      await compose(tab, 'posted once the node runs')
+      await entryWithText(tab, 'posted once the node runs').waitFor({ timeout: 60_000 })
+      expect(await entryWithText(tab, 'hello from Bob').count()).toBe(1)
+    } finally {
+      await tab.close()
+    }
+  })
+
   test('after a reload A keeps identity, follows and timeline; offline, the shell opens from the service worker', async () => {
     await a.page.goto(a.url('/'))
     await entryWithText(a.page, 'hello from Bob').waitFor({ timeout: 60_000 })

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
-import type { NotificationView } from '../../src/lib/app/client.js'
+import type { ClientEvent, NotificationView } from '../../src/lib/app/client.js'
 import { NotificationsState } from '../../src/lib/state/notifications.svelte.js'
 import { ProfileState } from '../../src/lib/state/profile.svelte.js'
 import { TimelineState } from '../../src/lib/state/timeline.svelte.js'
@@ -37,6 +37,15 @@ describe('TimelineState', () => {
     expect(timeline.posts[0]?.repostedByMe).toBe(false)
     expect(timeline.posts[0]?.reposts).toBe(0)
     expect(timeline.error).toBe('repost failed')
+  })
+
+  it('reads again when the node comes up, since the first answer may have come from the stored logs', () => {
+    class Probe extends TimelineState {
+      refetchesOn (event: ClientEvent): boolean { return this.relevant(event) }
+    }
+    const timeline = new Probe(fakeClient())
+    expect(timeline.refetchesOn({ type: 'live' })).toBe(true)
+    expect(timeline.refetchesOn({ type: 'network' })).toBe(false)
   })
 })
 

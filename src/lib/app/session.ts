@@ -2,9 +2,12 @@
  * Browser session: the author identity kept in IndexedDB, the relay list (URL, then settings, then
  * bootstrap.json), and which tab runs the node. Exactly one tab per browser profile holds the Web
  * Lock and runs the node; the others get a client that forwards to it, and reload into the leader's
- * place when it closes. The node's code (libp2p, Helia) is imported lazily so the shell renders first.
+ * place when it closes. The node's code (libp2p, Helia) is imported lazily so the shell renders first,
+ * and a returning user's session is ready before the node is: its stored timeline shows while the
+ * node starts (starting-client.ts).
  */
 import type { FlockClient } from './client.js'
+import type { StartingClient } from './starting-client.js'
 import { NODE_LOCK, connectToLeader, serveTabs } from './tabs.js'
 
 export type SessionPhase = 'loading' | 'onboarding' | 'ready' | 'error'
@@ -15,13 +18,21 @@ export interface SessionInfo {
   /** 'leader': this tab runs the node; 'follower': another tab does and this one forwards to it. */
   role?: 'leader' | 'follower'
   error?: string
+  /**
+   * Settles when the node's client is up; rejects with why it did not start. Present when `client`
+   * answered from the stored logs before that.
+   */
+  live?: Promise<unknown>
 }
 
 const IDENTITY_DB = 'flock-identity'
 const RELAYS_KEY = 'flock.relays'
+/** Longest wait for a frame before the node starts anyway (a tab hidden meanwhile runs no frames). */
+const PAINT_WAIT_MAX_MS = 250
 
 let current: Promise<SessionInfo> | undefined
 let stopNode: (() => Promise<void>) | undefined
+let closeStored: (() => Promise<void>) | undefined
 
 async function identityStore (): Promise<import('datastore-idb').IDBDatastore> {
   const { IDBDatastore } = await import('datastore-idb')
@@ -31,13 +42,15 @@ async function identityStore (): Promise<import('datastore-idb').IDBDatastore> {
 }
 
 async function readIdentity (): Promise<{ backup: string, nodeKey: Uint8Array | undefined } | null> {
-  const { Key } = await import('interface-datastore')
-  const store = await identityStore()
+  const [{ Key }, store] = await Promise.all([import('interface-datastore'), identityStore()])
+  // Both reads at once, each one round trip: an absent key throws NotFoundError.
+  const read = async (key: string): Promise<Uint8Array | undefined> => await store.get(new Key(key)).catch((err: unknown) => {
+    if (err instanceof Error && err.name === 'NotFoundError') return undefined
+    throw err
+  })
   try {
-    if (!await store.has(new Key('/author'))) return null
-    const backup = new TextDecoder().decode(await store.get(new Key('/author')))
-    const nodeKey = await store.has(new Key('/node-key')) ? await store.get(new Key('/node-key')) : undefined
-    return { backup, nodeKey }
+    const [backup, nodeKey] = await Promise.all([read('/author'), read('/node-key')])
+    return backup === undefined ? null : { backup: new TextDecoder().decode(backup), nodeKey }
   } finally {
     await store.close()
   }
@@ -110,28 +123,42 @@ async function startLeader (backup: string, nodeKeyBytes: Uint8Array): Promise<F
   return client
 }
 
+interface Connection {
+  role: 'leader' | 'follower'
+  /** The node's client: this tab's own node, or a forwarder to the tab running it. */
+  client: Promise<FlockClient>
+}
+
 /**
  * Take the node lock if no other tab holds it and run the node here; otherwise forward to the tab
  * that does, and queue for the lock so this tab takes over (by reloading) when that one closes.
+ * Returns as soon as the role is known, before the node is up.
  */
-async function connect (backup: string, nodeKey: Uint8Array): Promise<SessionInfo> {
-  if (!('locks' in navigator)) return { phase: 'ready', role: 'leader', client: await startLeader(backup, nodeKey) }
-  const leader = await new Promise<FlockClient | null>((resolve, reject) => {
+async function connect (backup: string, nodeKey: Uint8Array, start: Promise<void> = Promise.resolve()): Promise<Connection> {
+  const lead = async (): Promise<FlockClient> => {
+    await start
+    return await startLeader(backup, nodeKey)
+  }
+  if (!('locks' in navigator)) return { role: 'leader', client: lead() }
+  return await new Promise<Connection>((resolve) => {
     void navigator.locks.request(NODE_LOCK, { ifAvailable: true }, async (lock) => {
-      if (lock === null) return resolve(null)
-      try {
-        resolve(await startLeader(backup, nodeKey))
-      } catch (err) {
-        reject(err as Error)
+      if (lock === null) {
+        void navigator.locks.request(NODE_LOCK, () => { location.reload() })
+        resolve({ role: 'follower', client: connectToLeader(AbortSignal.timeout(30_000)) })
         return
       }
-      // Hold the lock for the life of this tab.
-      await new Promise(() => {})
+      const client = lead()
+      resolve({ role: 'leader', client })
+      // A node that failed to start releases the lock; a running one holds it for the life of this tab.
+      if (await client.then(() => true, () => false)) await new Promise(() => {})
     })
   })
-  if (leader !== null) return { phase: 'ready', role: 'leader', client: leader }
-  void navigator.locks.request(NODE_LOCK, () => { location.reload() })
-  return { phase: 'ready', role: 'follower', client: await connectToLeader(AbortSignal.timeout(30_000)) }
+}
+
+/** The node's client as a session, once it is up. */
+async function connected (backup: string, nodeKey: Uint8Array): Promise<SessionInfo & { client: FlockClient }> {
+  const { role, client } = await connect(backup, nodeKey)
+  return { phase: 'ready', role, client: await client }
 }
 
 async function newNodeKey (): Promise<Uint8Array> {
@@ -147,14 +174,78 @@ async function guarded (run: () => Promise<SessionInfo>): Promise<SessionInfo> {
   }
 }
 
-/** The session of this tab: onboarding if no identity is stored, else a connected client. */
+/**
+ * The author id of a stored identity. Its backup names it, checked against the key before it was
+ * stored (createIdentity, restoreIdentity); only a backup without the field needs its key imported.
+ */
+async function authorIdOf (backup: string): Promise<string> {
+  const named = (JSON.parse(backup) as { author?: unknown }).author
+  if (typeof named === 'string') return named
+  const { importAuthor } = await import('../core/identity.js')
+  return importAuthor(backup).id
+}
+
+/** Resolves once the stored reads the first screen asked for are answered and painted. */
+async function firstScreenPainted (client: StartingClient): Promise<void> {
+  do await nextPaint()
+  while (await client.storedReads() > 0)
+}
+
+/** The next frame is painted (or, in a hidden tab, which paints nothing, the next task runs). */
+async function nextPaint (): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const fallback = setTimeout(resolve, PAINT_WAIT_MAX_MS)
+    const done = (): void => {
+      clearTimeout(fallback)
+      setTimeout(resolve, 0)
+    }
+    if (document.visibilityState === 'hidden') done()
+    else requestAnimationFrame(done)
+  })
+}
+
+/**
+ * The session of this tab: onboarding if no identity is stored, else a client that shows the stored
+ * timeline at once and switches to the node's client when the node is up.
+ */
 export async function loadSession (): Promise<SessionInfo> {
   current ??= guarded(async () => {
-    const identity = await readIdentity()
-    if (identity === null) return { phase: 'onboarding' }
+    const starting = import('./starting-client.js')
+    // The entry store opens while the identity is read: neither needs the other.
+    const logs = starting.then(async m => await m.openStoredLogs()).catch(() => undefined)
+    const identity = await readIdentity().catch(async (err: unknown) => {
+      await (await logs)?.close()
+      throw err
+    })
+    if (identity === null) {
+      await (await logs)?.close()
+      return { phase: 'onboarding' }
+    }
+    const author = await authorIdOf(identity.backup)
     const nodeKey = identity.nodeKey ?? await newNodeKey()
     if (identity.nodeKey === undefined) await writeIdentity(identity.backup, nodeKey)
-    return await connect(identity.backup, nodeKey)
+    const { StartingClient, storedTimeline } = await starting
+    const stored = logs.then(async l => {
+      if (l === undefined) return undefined
+      try {
+        return { value: await storedTimeline(author, l.value), close: l.close }
+      } catch {
+        // Without a stored view the session simply waits for the node, as a new profile does.
+        await l.close()
+        return undefined
+      }
+    })
+    // Starting a node is a burst of main-thread work: it waits until the first screen, drawn from
+    // the stored logs, is painted.
+    let painted = (): void => {}
+    const [{ role, client: live }, timeline] = await Promise.all([
+      connect(identity.backup, nodeKey, new Promise<void>(resolve => { painted = resolve })),
+      stored
+    ])
+    const client = new StartingClient(author, live, timeline)
+    closeStored = async () => { await client.closeStored() }
+    void firstScreenPainted(client).then(painted)
+    return { phase: 'ready', role, client, live: client.live }
   })
   return await current
 }
@@ -165,8 +256,8 @@ export async function createIdentity (name: string): Promise<SessionInfo> {
   const nodeKey = await newNodeKey()
   await writeIdentity(backup, nodeKey)
   current = guarded(async () => {
-    const session = await connect(backup, nodeKey)
-    if (name.trim() !== '') await session.client?.setProfile({ name: name.trim(), bio: '' })
+    const session = await connected(backup, nodeKey)
+    if (name.trim() !== '') await session.client.setProfile({ name: name.trim(), bio: '' })
     return session
   })
   return await current
@@ -177,7 +268,7 @@ export async function restoreIdentity (backup: string): Promise<SessionInfo> {
   importAuthor(backup) // throws InvalidBackupError before anything is stored
   const nodeKey = await newNodeKey()
   await writeIdentity(backup, nodeKey)
-  current = guarded(async () => await connect(backup, nodeKey))
+  current = guarded(async () => await connected(backup, nodeKey))
   return await current
 }
 
@@ -194,7 +285,8 @@ export async function persistStorage (): Promise<boolean> {
 /** Delete every trace of Flock from this browser profile: keys, log, replicated data, settings. */
 export async function wipeLocalData (): Promise<void> {
   await stopNode?.()
-  const { BLOCKS_DB, INDEX_DB } = await import('../p2p/runtime-browser.js')
+  await closeStored?.()
+  const { BLOCKS_DB, INDEX_DB } = await import('../p2p/browser-stores.js')
   for (const name of [IDENTITY_DB, BLOCKS_DB, INDEX_DB]) {
     await new Promise<void>((resolve, reject) => {
       const req = indexedDB.deleteDatabase(name)

@@ -27,10 +27,11 @@ import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
 import {
   DISCOVERY_TOPIC, SYNC_PROTOCOL, authorTopic, checkTimestamp, createEntry,
-  decodeEntry, isAuthorId, isFlockError, verifyEntry, ForkError, FutureTimestampError, PrevMismatchError, SeqGapError,
+  isAuthorId, isFlockError, verifyEntry, ForkError, FutureTimestampError, PrevMismatchError, SeqGapError,
   type Author, type Bodies, type Entry, type EntryKind, type VerifiedEntry, type Want
 } from '../core/index.js'
 import { EntryStore, collect } from './store.js'
+import { followsInLog, mergeNewestFirst } from './timeline.js'
 import { flockMsgIdFn } from './gossip.js'
 import { requestSync, serveSync, type SyncProgress } from './sync.js'
 import { TrafficAccounting } from './accounting.js'
@@ -355,21 +356,9 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
 
   /** Newest-first entries of us and the authors we follow. */
   async timeline (limit = 50): Promise<VerifiedEntry[]> {
-    const sources = [this.author.id, ...this.#following].map(a => this.store.newestFirst(a))
-    const heads = await Promise.all(sources.map(async s => (await s.next()).value as VerifiedEntry | undefined))
-    const out: VerifiedEntry[] = []
-    while (out.length < limit) {
-      let best = -1
-      heads.forEach((h, i) => {
-        if (h === undefined) return
-        const current = best >= 0 ? heads[best] : undefined
-        if (current === undefined || h.entry.ts > current.entry.ts) best = i
-      })
-      if (best < 0) break
-      out.push(heads[best] as VerifiedEntry)
-      heads[best] = (await (sources[best] as AsyncGenerator<VerifiedEntry>).next()).value as VerifiedEntry | undefined
-    }
-    return out
+    const authors = [this.author.id, ...this.#following]
+    const firstBatch = Math.ceil(limit / authors.length)
+    return await mergeNewestFirst(authors.map(a => this.store.newestFirst(a, firstBatch)), limit)
   }
 
   connections (): ConnectionInfo[] {
@@ -552,9 +541,7 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
   }
 
   async #loadFollows (): Promise<void> {
-    const head = await this.store.head(this.author.id)
-    // Our own log was verified when it was stored; decoding is enough to replay the follows.
-    for await (const bytes of this.store.range(this.author.id, 1, head?.seq ?? 0)) this.#applyFollow(decodeEntry(bytes))
+    for (const author of await followsInLog(this.store, this.author.id)) this.#following.add(author)
   }
 
   #applyFollow (e: Entry): boolean {

@@ -8,13 +8,9 @@ import { webRTC, webRTCDirect } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
 import type { ConnectionGater, PrivateKey } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import { IDBBlockstore } from 'blockstore-idb'
-import { IDBDatastore } from 'datastore-idb'
 import type { Author } from '../core/index.js'
+import { openBrowserStores } from './browser-stores.js'
 import { FlockNode } from './node.js'
-
-export const BLOCKS_DB = 'flock-blocks'
-export const INDEX_DB = 'flock-index'
 
 export interface BrowserRuntimeOptions {
   author: Author
@@ -33,16 +29,8 @@ const localGater: ConnectionGater = {
   denyDialMultiaddr: (_ma: Multiaddr) => false
 }
 
-export async function openBrowserStores (): Promise<{ blockstore: IDBBlockstore, datastore: IDBDatastore }> {
-  const blockstore = new IDBBlockstore(BLOCKS_DB)
-  const datastore = new IDBDatastore(INDEX_DB)
-  await blockstore.open()
-  await datastore.open()
-  return { blockstore, datastore }
-}
-
 export async function createBrowserFlockNode (options: BrowserRuntimeOptions): Promise<FlockNode> {
-  const { blockstore, datastore } = await openBrowserStores()
+  const { blockstore, datastore, close } = await openBrowserStores()
   const rtcConfiguration = { iceServers: options.iceServers ?? [] }
   return await FlockNode.create({
     author: options.author,
@@ -58,9 +46,6 @@ export async function createBrowserFlockNode (options: BrowserRuntimeOptions): P
     datastore,
     relays: options.relays,
     ...(options.allowLocal ? { connectionGater: localGater, ipColocationFactorWeight: 0 } : {}),
-    closeStores: async () => {
-      await blockstore.close()
-      await datastore.close()
-    }
+    closeStores: close
   })
 }

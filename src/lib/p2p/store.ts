@@ -33,6 +33,8 @@ const SEQ_DIGITS = 16
 const RANGE_BY_KEY_MAX = 32
 /** Block reads in flight ahead of the entry a range is yielding. */
 const RANGE_READ_AHEAD = 16
+/** Most entries newestFirst reads at once. */
+const NEWEST_FIRST_MAX_BATCH = 32
 
 function seqKey (seq: number): string {
   return String(seq).padStart(SEQ_DIGITS, '0')
@@ -174,13 +176,19 @@ export class EntryStore {
     if (expected <= to) yield undefined
   }
 
-  /** Entries of `author`, newest first, starting below seq `before` (exclusive). */
-  async * newestFirst (author: string, before = Infinity): AsyncGenerator<VerifiedEntry> {
-    const head = await this.head(author)
-    if (head === null) return
-    for (let seq = Math.min(head.seq, before - 1); seq >= 1; seq--) {
-      const v = await this.at(author, seq)
-      if (v !== undefined) yield v
+  /**
+   * Entries of `author`, newest first. They are read in batches of parallel reads that double from
+   * `firstBatch` up to NEWEST_FIRST_MAX_BATCH: one store round trip per batch rather than per entry,
+   * and little read ahead for an author a timeline takes few entries of.
+   */
+  async * newestFirst (author: string, firstBatch = 1): AsyncGenerator<VerifiedEntry> {
+    let seq = (await this.head(author))?.seq ?? 0
+    for (let batch = Math.min(Math.max(1, firstBatch), NEWEST_FIRST_MAX_BATCH); seq >= 1; batch = Math.min(batch * 2, NEWEST_FIRST_MAX_BATCH)) {
+      const seqs = Array.from({ length: Math.min(batch, seq) }, (_, i) => seq - i)
+      seq -= seqs.length
+      for (const v of await Promise.all(seqs.map(async s => await this.at(author, s)))) {
+        if (v !== undefined) yield v
+      }
     }
   }
 

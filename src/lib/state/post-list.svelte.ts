@@ -46,9 +46,9 @@ export abstract class PostListState {
   /** Apply `fn` to every shown copy of the post `cid`. */
   protected abstract patch (cid: string, fn: (p: PostView) => PostView): void
 
-  /** Whether an event may change this list; by default every new entry does. */
+  /** Whether an event may change this list; by default every new entry does, and the node coming up. */
   protected relevant (event: ClientEvent): boolean {
-    return event.type === 'entry'
+    return event.type === 'entry' || event.type === 'live'
   }
 
   /** Call in every getter that renders data: starts live updates while something renders. */

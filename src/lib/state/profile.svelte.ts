@@ -59,7 +59,7 @@ export class ProfileState extends PostListState {
 
   protected override relevant (event: ClientEvent): boolean {
     if (event.type === 'fork') return event.fork.author === this.author
-    return event.type === 'entry'
+    return super.relevant(event)
   }
 
   protected async fetch (): Promise<void> {

@@ -89,13 +89,20 @@ export class SessionState {
   #apply (info: SessionInfo): void {
     if (info.phase === 'ready' && info.client !== undefined) {
       const client = info.client
-      this.#app = {
+      const app: App = {
         client,
         author: client.author,
         role: info.role ?? 'leader',
         notifications: new NotificationsState(client),
         sync: new SyncState(client)
       }
+      this.#app = app
+      // The stored timeline may show before the node is up; a node that then fails to start ends the session as before.
+      info.live?.catch((err: unknown) => {
+        if (this.#app !== app) return
+        this.#error = errorMessage(err)
+        this.#phase = 'error'
+      })
     }
     this.#error = info.error
     this.#phase = info.phase === 'ready' && info.client === undefined ? 'error' : info.phase
