@@ -50,8 +50,6 @@ function ipProtocol (host: string): 'ip4' | 'ip6' {
   return host.includes(':') ? 'ip6' : 'ip4'
 }
 
-const RELAY_PING_INTERVAL_MS = 60_000
-
 async function createRelayNode (options: RelayOptions, privateKey: PrivateKey, certificate: TransportCertificate, traffic: CircuitTraffic): Promise<Libp2p<RelayServices>> {
   const ip = `/${ipProtocol(options.host)}/${options.host}`
   return await createLibp2p<RelayServices>({
@@ -74,10 +72,6 @@ async function createRelayNode (options: RelayOptions, privateKey: PrivateKey, c
       inboundConnectionThreshold: 100,
       maxIncomingPendingConnections: 128
     },
-    // Peers ping their relay every 10 s to notice quickly when it is gone; the relay pings them only
-    // to find dead connections and free their slots, which can wait a minute. At the default 10 s its
-    // pings were half of everything it sends an idle peer.
-    connectionMonitor: { pingInterval: RELAY_PING_INTERVAL_MS },
     metrics: () => traffic.metrics(),
     // Pubsub discovery only keeps the relay subscribed: listening-only, it neither announces the
     // relay (peers find it through /bootstrap) nor fills its peer store with every peer it forwards.
