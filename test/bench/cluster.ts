@@ -36,8 +36,8 @@ export type Topology = 'discovery' | 'random'
 export const NODES_PER_SHARD = 25
 export const DEGREE = 6
 export const TEXT_BYTES = 300
-/** Window over which the relay's egress rate is measured: one period of its own pings (relay.ts). */
-export const RELAY_EGRESS_WINDOW_MS = 60_000
+/** Window over which the relay's egress rate is measured: whole periods of libp2p's 10 s pings. */
+export const RELAY_EGRESS_WINDOW_MS = 30_000
 
 export interface NetworkResult {
   n: number
@@ -240,10 +240,10 @@ export async function runNetwork (ctx: BenchContext, n: number, posts: number, t
     const postPhaseMs = performance.now() - phaseStart
     const after = await snapshot()
     const relayAfter = await relayMetrics(relay)
-    // The relay carries no post: what it sends is liveness traffic (each peer's ping every 10 s, its
-    // own every minute), so a post phase of a few seconds may or may not catch a round of it. Its
-    // rate is measured over a window of whole ping periods from the first post instead, and the post
-    // phase is charged with that rate. Waiting here is the measurement, not a synchronisation.
+    // The relay carries no post: what it sends is liveness traffic (pings both ways every 10 s), so a
+    // post phase of a few seconds may or may not catch a round of it. Its rate is measured over a
+    // window of whole ping periods from the first post instead, and the post phase is charged with
+    // that rate. Waiting here is the measurement, not a synchronisation.
     const windowLeft = RELAY_EGRESS_WINDOW_MS - (performance.now() - phaseStart)
     if (windowLeft > 0) await new Promise(resolve => setTimeout(resolve, windowLeft))
     const windowEnd = await snapshot()
