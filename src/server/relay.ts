@@ -14,7 +14,6 @@ import { identify, type Identify } from '@libp2p/identify'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
 import { noise } from '@libp2p/noise'
 import { ping, type Ping } from '@libp2p/ping'
-import { pubsubPeerDiscovery } from '@libp2p/pubsub-peer-discovery'
 import { webRTCDirect, type TransportCertificate } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
 import { yamux } from '@libp2p/yamux'
@@ -24,7 +23,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createNetServer, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { DISCOVERY_TOPIC } from '../lib/core/constants.js'
-import { flockMsgIdFn } from '../lib/p2p/gossip.js'
+import { announcementVerdict, flockMsgId, scoreTopic } from '../lib/p2p/gossip.js'
 import { CircuitTraffic } from './circuit-traffic.js'
 import { HttpError, sendError, sendJson } from './http.js'
 import { loadOrCreateCertificate, loadOrCreateKey } from './keys.js'
@@ -52,7 +51,7 @@ function ipProtocol (host: string): 'ip4' | 'ip6' {
 
 async function createRelayNode (options: RelayOptions, privateKey: PrivateKey, certificate: TransportCertificate, traffic: CircuitTraffic): Promise<Libp2p<RelayServices>> {
   const ip = `/${ipProtocol(options.host)}/${options.host}`
-  return await createLibp2p<RelayServices>({
+  const libp2p = await createLibp2p<RelayServices>({
     privateKey,
     addresses: {
       listen: [`${ip}/tcp/${options.wsPort}/ws`, `${ip}/udp/${options.webrtcDirectPort}/webrtc-direct`],
@@ -73,9 +72,6 @@ async function createRelayNode (options: RelayOptions, privateKey: PrivateKey, c
       maxIncomingPendingConnections: 128
     },
     metrics: () => traffic.metrics(),
-    // Pubsub discovery only keeps the relay subscribed: listening-only, it neither announces the
-    // relay (peers find it through /bootstrap) nor fills its peer store with every peer it forwards.
-    peerDiscovery: [pubsubPeerDiscovery({ topics: [DISCOVERY_TOPIC], listenOnly: true })],
     services: {
       relay: circuitRelayServer({
         reservations: {
@@ -89,7 +85,7 @@ async function createRelayNode (options: RelayOptions, privateKey: PrivateKey, c
         // Must match the peers' gossip settings (src/lib/p2p/node.ts): unsigned messages identified
         // by the CID of their content. A relay signing its forwards would be rejected by every peer.
         globalSignaturePolicy: StrictNoSign,
-        msgIdFn: flockMsgIdFn(),
+        msgIdFn: flockMsgId,
         // Peers' subscriptions to author topics are not tracked, so they cost the relay nothing.
         allowedTopics: [DISCOVERY_TOPIC],
         ...(options.ipColocationWeight !== undefined ? { scoreParams: { IPColocationFactorWeight: options.ipColocationWeight } } : {})
@@ -99,6 +95,13 @@ async function createRelayNode (options: RelayOptions, privateKey: PrivateKey, c
       ping: ping({ maxInboundStreams: 8, maxOutboundStreams: 8 })
     }
   })
+  // The relay forwards announcements but neither announces itself (peers find it through /bootstrap)
+  // nor dials the peers it hears of; forged or malformed ones are dropped and cost their sender.
+  const pubsub = libp2p.services.pubsub
+  scoreTopic(pubsub, DISCOVERY_TOPIC)
+  pubsub.topicValidators.set(DISCOVERY_TOPIC, async (_from, msg) => await announcementVerdict(msg.data))
+  pubsub.subscribe(DISCOVERY_TOPIC)
+  return libp2p
 }
 
 function metricsText (relay: Relay): string {

@@ -1,56 +1,61 @@
 /**
- * Message ids: entries are identified by their CID; a discovery announcement is one message for a
- * few seconds from its first sighting (so copies coming back are dropped, even across a time
- * bucket boundary) and a new message when it is repeated after that.
+ * Message ids and the discovery verdicts every node and the relay apply.
  */
 import { describe, expect, test } from 'vitest'
 import { CID } from 'multiformats/cid'
+import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
-import { DISCOVERY_TOPIC, authorFromPrivateKey, authorTopic, createEntry } from '../../src/lib/core/index.js'
-import { DISCOVERY_ID_BUCKET_MS, flockMsgIdFn } from '../../src/lib/p2p/gossip.js'
-import { DISCOVERY_INTERVAL_MS, DISCOVERY_REPEAT_WINDOW_MS } from '../../src/lib/p2p/constants.js'
+import type { Ed25519PrivateKey } from '@libp2p/interface'
+import { multiaddr } from '@multiformats/multiaddr'
+import * as dagCbor from '@ipld/dag-cbor'
+import { MAX_ANNOUNCE_AGE_MS, authorFromPrivateKey, createAnnouncement, createEntry, type Announcement } from '../../src/lib/core/index.js'
+import { announcementVerdict, flockMsgId } from '../../src/lib/p2p/gossip.js'
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+const key = async (seed: number): Promise<Ed25519PrivateKey> => await generateKeyPairFromSeed('Ed25519', new Uint8Array(32).fill(seed))
 
-describe('flockMsgIdFn', () => {
-  test('an entry message id is the entry CID, whenever and wherever it is seen', async () => {
-    const author = authorFromPrivateKey(await generateKeyPairFromSeed('Ed25519', new Uint8Array(32).fill(3)))
+describe('flockMsgId', () => {
+  test('an entry message id is the entry CID', async () => {
+    const author = authorFromPrivateKey(await key(3))
     const v = await createEntry(author, null, 'post', { text: 'hi' }, 1_700_000_000_000)
-    let t = 0
-    const a = flockMsgIdFn(() => t)
-    const b = flockMsgIdFn(() => t + 123_456)
-    const id = await a({ topic: authorTopic(author.id), data: v.bytes })
-    expect(CID.decode(id).equals(v.cid)).toBe(true)
-    t = 60_000
-    expect(hex(await a({ topic: authorTopic(author.id), data: v.bytes }))).toBe(hex(id))
-    expect(hex(await b({ topic: authorTopic(author.id), data: v.bytes }))).toBe(hex(id))
+    expect(CID.decode(await flockMsgId({ data: v.bytes })).equals(v.cid)).toBe(true)
   })
 
-  test('a discovery copy keeps its first id inside the repeat window, across a bucket boundary', async () => {
-    expect(DISCOVERY_REPEAT_WINDOW_MS).toBeLessThan(DISCOVERY_INTERVAL_MS)
-    const data = new TextEncoder().encode('announcement')
-    // First seen just before a bucket boundary; the copy that comes back lands after it.
-    let t = 10 * DISCOVERY_ID_BUCKET_MS - 1
-    const ids = flockMsgIdFn(() => t)
-    const first = hex(await ids({ topic: DISCOVERY_TOPIC, data }))
-    t += 2
-    expect(hex(await ids({ topic: DISCOVERY_TOPIC, data }))).toBe(first)
-    t += DISCOVERY_REPEAT_WINDOW_MS - 10
-    expect(hex(await ids({ topic: DISCOVERY_TOPIC, data }))).toBe(first)
-    // Other bytes are another message.
-    expect(hex(await ids({ topic: DISCOVERY_TOPIC, data: new TextEncoder().encode('other') }))).not.toBe(first)
+  test('two announcements of the same addresses are two messages: each carries its own time', async () => {
+    const k = await key(4)
+    const addrs = [multiaddr('/ip4/127.0.0.1/tcp/4001')]
+    const first = await createAnnouncement(k, addrs, 1_700_000_000_000)
+    const again = await createAnnouncement(k, addrs, 1_700_000_000_001)
+    expect(hex(await flockMsgId({ data: first }))).not.toBe(hex(await flockMsgId({ data: again })))
+    expect(hex(await flockMsgId({ data: first }))).toBe(hex(await flockMsgId({ data: Uint8Array.from(first) })))
+  })
+})
+
+describe('announcementVerdict', () => {
+  test('accepts a fresh signed announcement and hands it over', async () => {
+    const k = await key(5)
+    let got: Announcement | undefined
+    const verdict = await announcementVerdict(await createAnnouncement(k, [multiaddr('/ip4/127.0.0.1/tcp/4001')]), (a) => { got = a })
+    expect(verdict).toBe(TopicValidatorResult.Accept)
+    expect(got?.addrs.map(String)).toEqual(['/ip4/127.0.0.1/tcp/4001'])
   })
 
-  test('the same announcement repeated after the window is a new message, and nodes seeing it in one bucket agree', async () => {
-    const data = new TextEncoder().encode('announcement')
-    let t = 50 * DISCOVERY_ID_BUCKET_MS
-    const a = flockMsgIdFn(() => t)
-    const b = flockMsgIdFn(() => t)
-    const first = hex(await a({ topic: DISCOVERY_TOPIC, data }))
-    expect(hex(await b({ topic: DISCOVERY_TOPIC, data }))).toBe(first)
-    t += DISCOVERY_INTERVAL_MS
-    const repeat = hex(await a({ topic: DISCOVERY_TOPIC, data }))
-    expect(repeat).not.toBe(first)
-    expect(hex(await b({ topic: DISCOVERY_TOPIC, data }))).toBe(repeat)
+  test('rejects forged and malformed announcements, ignores stale ones, and hands none over', async () => {
+    const k = await key(6)
+    const good = await createAnnouncement(k, [multiaddr('/ip4/127.0.0.1/tcp/4001')])
+    const decoded = dagCbor.decode<Record<string, unknown>>(good)
+    const otherKey = (await key(7)).publicKey.raw
+    const cases: Array<[string, Uint8Array, TopicValidatorResult]> = [
+      ['someone else\'s key on our signature', dagCbor.encode({ ...decoded, key: otherKey }), TopicValidatorResult.Reject],
+      ['an address swapped after signing', dagCbor.encode({ ...decoded, addrs: [multiaddr('/ip4/10.0.0.1/tcp/1').bytes] }), TopicValidatorResult.Reject],
+      ['not CBOR', new Uint8Array([0xff, 0x00, 0x13]), TopicValidatorResult.Reject],
+      ['a pubsub-peer-discovery protobuf', new Uint8Array([0x0a, 0x24, ...new Uint8Array(36)]), TopicValidatorResult.Reject],
+      ['stale', await createAnnouncement(k, [multiaddr('/ip4/127.0.0.1/tcp/4001')], Date.now() - MAX_ANNOUNCE_AGE_MS - 60_000), TopicValidatorResult.Ignore]
+    ]
+    for (const [label, bytes, expected] of cases) {
+      let handed = false
+      expect(await announcementVerdict(bytes, () => { handed = true }), label).toBe(expected)
+      expect(handed, label).toBe(false)
+    }
   })
 })

@@ -13,7 +13,7 @@ import { identify } from '@libp2p/identify'
 import { gossipsub, StrictNoSign, type GossipSub } from '@libp2p/gossipsub'
 import { multiaddr } from '@multiformats/multiaddr'
 import { authorTopic, generateAuthor, signingInput, type UnsignedEntry } from '../../src/lib/core/index.js'
-import { flockMsgIdFn } from '../../src/lib/p2p/gossip.js'
+import { flockMsgId } from '../../src/lib/p2p/gossip.js'
 import { api, events, killAll, run, start, tempDir, until, type PeerReady, type Proc, type RelayReady } from './harness.js'
 
 interface Status { author: string, peerId: string, multiaddrs: string[], scores: Record<string, number>, connections: Array<{ peerId: string }> }
@@ -139,7 +139,7 @@ describe('gossip validation', () => {
       streamMuxers: [yamux()],
       services: {
         identify: identify(),
-        pubsub: gossipsub({ globalSignaturePolicy: StrictNoSign, msgIdFn: flockMsgIdFn(), allowPublishToZeroTopicPeers: true, floodPublish: true })
+        pubsub: gossipsub({ globalSignaturePolicy: StrictNoSign, msgIdFn: flockMsgId, allowPublishToZeroTopicPeers: true, floodPublish: true })
       }
     })
     const pubsub = attacker.services.pubsub

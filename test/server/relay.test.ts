@@ -6,11 +6,12 @@
  * e.g. `unshare -n -- sh -c "ip link set lo up && exec npx vitest run test/server/relay.test.ts"`.
  */
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
-import { gossipsub, StrictNoSign, type GossipSub } from '@libp2p/gossipsub'
+import { gossipsub, StrictNoSign, type GossipSub, type Message } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
-import type { Connection, Libp2p, PeerId, PeerInfo, Stream } from '@libp2p/interface'
+import type { Connection, Ed25519PrivateKey, Libp2p, PeerId, Stream } from '@libp2p/interface'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import * as dagCbor from '@ipld/dag-cbor'
 import { noise } from '@libp2p/noise'
-import { pubsubPeerDiscovery } from '@libp2p/pubsub-peer-discovery'
 import { webRTCDirect } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
 import { yamux } from '@libp2p/yamux'
@@ -24,6 +25,8 @@ import { networkInterfaces } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DISCOVERY_TOPIC } from '../../src/lib/core/constants.js'
+import { createAnnouncement, readAnnouncement } from '../../src/lib/core/announce.js'
+import { flockMsgId } from '../../src/lib/p2p/gossip.js'
 import { createCertificate } from '../../src/server/keys.js'
 import { killAll, run, start, tempDir, type Proc, type RelayReady } from './harness.js'
 
@@ -31,7 +34,7 @@ const ECHO = '/flock-test/echo/1.0.0'
 const PAYLOAD_BYTES = 64 * 1024
 const ANY_PORTS = ['--ws-port', '0', '--webrtc-direct-port', '0', '--http-port', '0']
 
-type Client = Libp2p<{ pubsub: GossipSub, identify: unknown }>
+type Client = Libp2p<{ pubsub: GossipSub, identify: unknown }> & { key: Ed25519PrivateKey }
 
 const dirs: Array<{ remove: () => Promise<void> }> = []
 const clients: Client[] = []
@@ -61,18 +64,21 @@ async function metric (relay: Proc<RelayReady>, name: string): Promise<number> {
 
 /** A browser-like peer: WebSockets to the relay, a reservation on it, gossip on the discovery topic. */
 async function createClient (relayWs: string, options: { listenWs?: boolean } = {}): Promise<Client> {
-  const node = await createLibp2p({
+  const key = await generateKeyPair('Ed25519')
+  const libp2p = await createLibp2p({
+    privateKey: key,
     start: false,
     addresses: { listen: [`${relayWs}/p2p-circuit`, ...(options.listenWs === true ? ['/ip4/127.0.0.1/tcp/0/ws'] : [])] },
     transports: [webSockets(), circuitRelayTransport()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
-    peerDiscovery: [pubsubPeerDiscovery({ topics: [DISCOVERY_TOPIC], interval: 200 })],
     services: {
       identify: identify(),
-      pubsub: gossipsub({ globalSignaturePolicy: StrictNoSign, ignoreDuplicatePublishError: true })
+      pubsub: gossipsub({ globalSignaturePolicy: StrictNoSign, msgIdFn: flockMsgId, allowPublishToZeroTopicPeers: true })
     }
   })
+  libp2p.addEventListener('start', () => { libp2p.services.pubsub.subscribe(DISCOVERY_TOPIC) })
+  const node = Object.assign(libp2p, { key })
   clients.push(node)
   await node.handle(ECHO, (stream) => { void echo(stream) }, { runOnLimitedConnection: true })
   return node
@@ -213,12 +219,27 @@ describe('relay process', () => {
     await b.start()
     expect((await relaySubscribed).subscriptions).toEqual([{ topic: DISCOVERY_TOPIC, subscribe: true }])
 
-    // A newcomer's announcement: peers announce identical content, which gossip delivers once, so
-    // only an announcement made after b joined is sure to reach it.
+    // A newcomer announces itself, as peers do, until b hears it (the relay forwards only to its
+    // gossip mesh, which takes b in at a heartbeat). Before each genuine announcement it sends one
+    // signed by another key: the relay must drop those.
     const c = await createClient(relayWs)
-    const discovered = onEvent<PeerInfo>(b, 'peer:discovery', d => d.id.equals(c.peerId))
     await c.start()
-    await discovered
+    const heard: Message[] = []
+    b.services.pubsub.addEventListener('message', (evt) => { if (evt.detail.topic === DISCOVERY_TOPIC) heard.push(evt.detail) })
+    const impostor = await generateKeyPair('Ed25519')
+    for (let i = 0; i < 100 && heard.length === 0; i++) {
+      const genuine = await createAnnouncement(c.key, c.getMultiaddrs())
+      const forged = dagCbor.encode({ ...dagCbor.decode<Record<string, unknown>>(await createAnnouncement(impostor, c.getMultiaddrs())), key: c.key.publicKey.raw })
+      await c.services.pubsub.publish(DISCOVERY_TOPIC, forged)
+      await c.services.pubsub.publish(DISCOVERY_TOPIC, genuine)
+      // Re-announce at the pace of a peer's burst until something arrives (bounded by the loop).
+      await Promise.race([
+        new Promise(resolve => { b.services.pubsub.addEventListener('message', resolve, { once: true }) }),
+        new Promise(resolve => setTimeout(resolve, 300))
+      ])
+    }
+    expect(heard.length).toBeGreaterThan(0)
+    for (const msg of heard) expect((await readAnnouncement(msg.data)).peerId).toBe(c.peerId.toString())
     expect(b.getConnections(c.peerId)).toHaveLength(0)
     expect(await metric(relay, 'flock_relay_reservations')).toBe(3)
   })

@@ -34,6 +34,14 @@ export const TOPIC_PREFIX = '/flock/1/author/'
 export const TAG_TOPIC_PREFIX = '/flock/1/tag/'
 export const DISCOVERY_TOPIC = '/flock/1/discovery'
 
+/** Discovery announcement format version, and the prefix of the bytes a peer signs in one. */
+export const ANNOUNCE_VERSION = 1
+export const ANNOUNCE_DOMAIN = 'flock/announce/v1\n'
+export const MAX_ANNOUNCE_BYTES = 4096
+export const MAX_ANNOUNCE_ADDRS = 32
+/** Announcements older than this are ignored: the addresses in them may be gone. */
+export const MAX_ANNOUNCE_AGE_MS = 5 * 60 * 1000
+
 export const SYNC_PROTOCOL = '/flock/sync/1.0.0'
 /** Largest sync frame: one entry plus framing overhead. */
 export const MAX_SYNC_FRAME_BYTES = MAX_ENTRY_BYTES + 1024

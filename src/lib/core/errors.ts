@@ -122,3 +122,15 @@ export class ForkError<E = unknown> extends FlockError {
 export function isFlockError (err: unknown): err is FlockError {
   return err instanceof FlockError
 }
+
+/**
+ * A discovery announcement (announce.ts) that is malformed, forged, too old or from the future.
+ * `reason` says which: gossip rejects the first two (the sender loses score) and ignores the others.
+ */
+export class InvalidAnnouncementError extends FlockError {
+  readonly code = 'INVALID_ANNOUNCEMENT'
+  override readonly name = 'InvalidAnnouncementError'
+  constructor (readonly reason: 'malformed' | 'signature' | 'stale' | 'future', message: string) {
+    super(message)
+  }
+}

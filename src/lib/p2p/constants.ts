@@ -15,16 +15,14 @@ export const SYNC_TIMEOUT_MS = 60_000
 /** How often a peer announces itself on the discovery topic. */
 export const DISCOVERY_INTERVAL_MS = 10_000
 /**
- * How long the same announcement counts as one gossip message (gossip.ts): longer than a copy can
- * take to come back (mesh forwarding, plus gossipsub's three-heartbeat IHAVE window), shorter than
- * the announce interval. Repeats inside it are not sent at all.
+ * Announcements soon after reaching a relay (ms after connecting), while the regular interval is
+ * long. The relay forwards a message only to its gossip mesh of the topic, which takes in a new
+ * subscriber at its next heartbeat (1 s), and gossipsub never replays earlier messages to it: an
+ * announcement made on connecting reaches none of the peers that joined with us. So the first waits
+ * for that heartbeat, and the second catches peers that joined just after. A node also announces
+ * whenever its addresses change (a new relay reservation makes a browser dialable).
  */
-export const DISCOVERY_REPEAT_WINDOW_MS = 5_000
-/**
- * One extra announcement after reaching a relay, once the first has left the repeat window: the
- * first may reach only the relay's mesh, while the regular interval is long.
- */
-export const ANNOUNCE_BURST_MS = [DISCOVERY_REPEAT_WINDOW_MS + 1_000]
+export const ANNOUNCE_BURST_MS = [1_500, 4_000]
 
 /** How often a node syncs with one random direct peer that carries an author it follows. */
 export const ANTI_ENTROPY_MS = 30_000

@@ -1,48 +1,55 @@
 /**
- * Gossipsub message ids for Flock nodes and the relay. Messages are unsigned at the gossip layer
- * (StrictNoSign): entries carry their own signature, so an entry's message id is its CID and a
- * re-announced entry is the same message.
- *
- * Discovery announcements are the exception: a peer re-announces the very same bytes every interval,
- * and a purely content-derived id would make every repeat a duplicate for gossipsub's whole seen-TTL,
- * so a peer that joins later would hear no one. Their id adds the time this node first saw those
- * bytes, rounded to a bucket so that nodes mostly agree. Each node remembers that first sighting for
- * a few seconds: a copy coming back by another path, or through IHAVE/IWANT, then gets the id it had
- * the first time and is dropped as a duplicate, even where it crossed a bucket boundary on the way
- * (when each hop rounded its own receive time, such copies flooded the network again).
+ * Gossip rules shared by every Flock node and the relay. Message ids must agree, or forwarding
+ * breaks. Messages are unsigned at the gossip layer (StrictNoSign): entries and discovery
+ * announcements carry their own signatures. A message's id is the CID of its bytes, so an entry
+ * re-announced by many peers is one message; announcements carry a timestamp, so each is new.
  */
+import { TopicValidatorResult, type GossipSub } from '@libp2p/gossipsub'
+import { createTopicScoreParams, type TopicScoreParams } from '@libp2p/gossipsub/score'
 import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
-import { DAG_CBOR_CODE, DISCOVERY_TOPIC } from '../core/constants.js'
-import { DISCOVERY_REPEAT_WINDOW_MS } from './constants.js'
+import { InvalidAnnouncementError, readAnnouncement, type Announcement } from '../core/index.js'
+import { DAG_CBOR_CODE } from '../core/constants.js'
 
-/** Width of the time bucket in a discovery message id. */
-export const DISCOVERY_ID_BUCKET_MS = 2_000
+export async function flockMsgId (msg: { data: Uint8Array }): Promise<Uint8Array> {
+  return CID.createV1(DAG_CBOR_CODE, await sha256.digest(msg.data)).bytes
+}
 
-export type MsgIdFn = (msg: { topic: string, data: Uint8Array }) => Promise<Uint8Array>
+/** The gossipsub class exposes its live score parameters; its public interface does not. */
+interface ScoredGossipSub {
+  score: { params: { topics: Record<string, TopicScoreParams> } }
+}
 
-/** A message-id function with its own memory of discovery announcements: one per node. */
-export function flockMsgIdFn (now: () => number = Date.now): MsgIdFn {
-  const firstSeen = new Map<string, number>()
-  return async (msg) => {
-    const digest = await sha256.digest(msg.data)
-    if (msg.topic !== DISCOVERY_TOPIC) return CID.createV1(DAG_CBOR_CODE, digest).bytes
-    const t = now()
-    // Insertion order is first-sighting order, so expired sightings are all at the front.
-    for (const [key, at] of firstSeen) {
-      if (t - at < DISCOVERY_REPEAT_WINDOW_MS) break
-      firstSeen.delete(key)
-    }
-    const key = String.fromCharCode(...digest.digest)
-    let at = firstSeen.get(key)
-    if (at === undefined) {
-      at = t
-      firstSeen.set(key, at)
-    }
-    const bucket = new TextEncoder().encode(`:${Math.floor(at / DISCOVERY_ID_BUCKET_MS)}`)
-    const id = new Uint8Array(digest.digest.length + bucket.length)
-    id.set(digest.digest, 0)
-    id.set(bucket, digest.digest.length)
-    return id
+/**
+ * Make invalid messages on `topic` cost the sender score: js gossipsub scores no topic unless told
+ * (DESIGN §5). Mesh-delivery penalties stay off: a quiet author or peer is not a fault.
+ */
+export function scoreTopic (pubsub: GossipSub, topic: string): void {
+  (pubsub as unknown as ScoredGossipSub).score.params.topics[topic] = createTopicScoreParams({
+    topicWeight: 1,
+    invalidMessageDeliveriesWeight: -100,
+    invalidMessageDeliveriesDecay: 0.5,
+    firstMessageDeliveriesWeight: 1,
+    firstMessageDeliveriesDecay: 0.5,
+    firstMessageDeliveriesCap: 10,
+    meshMessageDeliveriesWeight: 0,
+    meshFailurePenaltyWeight: 0,
+    timeInMeshWeight: 0
+  })
+}
+
+/**
+ * Gossip verdict on a discovery announcement: malformed or forged → reject (the sender loses score),
+ * too old or early → ignore, else accept (and forward), handing the announcement to `onValid`.
+ */
+export async function announcementVerdict (data: Uint8Array, onValid?: (a: Announcement) => void): Promise<TopicValidatorResult> {
+  let a: Announcement
+  try {
+    a = await readAnnouncement(data)
+  } catch (err) {
+    if (err instanceof InvalidAnnouncementError && (err.reason === 'stale' || err.reason === 'future')) return TopicValidatorResult.Ignore
+    return TopicValidatorResult.Reject
   }
+  onValid?.(a)
+  return TopicValidatorResult.Accept
 }

@@ -6,15 +6,15 @@
  * Data flows network → validate (core) → store → events, and compose → sign (core) → store → publish.
  */
 import { gossipsub, StrictNoSign, TopicValidatorResult, type GossipSub } from '@libp2p/gossipsub'
-import { createTopicScoreParams, type TopicScoreParams } from '@libp2p/gossipsub/score'
 import { identify } from '@libp2p/identify'
 import { noise } from '@libp2p/noise'
 import { ping } from '@libp2p/ping'
-import { pubsubPeerDiscovery } from '@libp2p/pubsub-peer-discovery'
 import { yamux } from '@libp2p/yamux'
 import { logger } from '@libp2p/logger'
 import { TypedEventEmitter } from '@libp2p/interface'
-import type { Connection, ConnectionGater, Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
+import type { Connection, ConnectionGater, Ed25519PrivateKey, Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { withBitswap } from '@helia/bitswap'
 import { withLibp2pLight } from '@helia/libp2p'
@@ -26,13 +26,13 @@ import type { Libp2pOptions } from 'libp2p'
 import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
 import {
-  DISCOVERY_TOPIC, SYNC_PROTOCOL, authorTopic, checkTimestamp, createEntry,
+  DISCOVERY_TOPIC, SYNC_PROTOCOL, authorTopic, checkTimestamp, createAnnouncement, createEntry, type Announcement,
   isAuthorId, isFlockError, verifyEntry, ForkError, FutureTimestampError, PrevMismatchError, SeqGapError,
   type Author, type Bodies, type Entry, type EntryKind, type VerifiedEntry, type Want
 } from '../core/index.js'
 import { EntryStore, collect } from './store.js'
 import { followsInLog, mergeNewestFirst } from './timeline.js'
-import { flockMsgIdFn } from './gossip.js'
+import { announcementVerdict, flockMsgId, scoreTopic } from './gossip.js'
 import { requestSync, serveSync, type SyncProgress } from './sync.js'
 import { TrafficAccounting } from './accounting.js'
 import {
@@ -85,9 +85,8 @@ export interface FlockNodeEvents {
   'sync:done': CustomEvent<{ peer: string, received: number }>
 }
 
-/** The gossipsub class exposes its live score parameters; its public interface does not. */
+/** The gossipsub class exposes peers' scores; its public interface does not. */
 interface ScoredGossipSub {
-  score: { params: { topics: Record<string, TopicScoreParams> } }
   getScore: (peerId: string) => number
 }
 
@@ -116,8 +115,6 @@ function countReads (store: Blockstore, served: { blocks: number }, ownReads: Se
   })
 }
 
-/** pubsub-peer-discovery announces on a timer; we also announce when someone new can hear it. */
-interface Announcer { _broadcast: () => void }
 
 type Services = { pubsub: GossipSub, identify: unknown, ping: unknown }
 
@@ -135,7 +132,7 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
   readonly #stopHelia: () => Promise<void>
   #stopped = false
 
-  readonly #announce: () => void
+  readonly #nodeKey: Ed25519PrivateKey
   readonly #antiEntropyMs: number
   /** Entries sent to peers over sync and blocks sent over bitswap: what this node contributed. */
   readonly served: { entries: number, blocks: number }
@@ -146,7 +143,7 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
 
   private constructor (init: {
     author: Author, store: EntryStore, libp2p: Libp2p<Services>, traffic: TrafficAccounting, relays: Multiaddr[],
-    served: { entries: number, blocks: number }, ownReads: Set<string>, blocks: NetworkBlocks, announce: () => void,
+    served: { entries: number, blocks: number }, ownReads: Set<string>, blocks: NetworkBlocks, nodeKey: Ed25519PrivateKey,
     antiEntropyMs: number, stop: () => Promise<void>
   }) {
     super()
@@ -156,7 +153,7 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
     this.traffic = init.traffic
     this.#relays = init.relays
     this.#stopHelia = init.stop
-    this.#announce = init.announce
+    this.#nodeKey = init.nodeKey
     this.#antiEntropyMs = init.antiEntropyMs
     this.served = init.served
     this.#ownReads = init.ownReads
@@ -175,14 +172,15 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
 
   static async #create (options: FlockNodeOptions): Promise<FlockNode> {
     const traffic = new TrafficAccounting()
-    let discovery: Announcer | undefined
+    const nodeKey = options.nodeKey ?? await generateKeyPair('Ed25519')
+    if (nodeKey.type !== 'Ed25519') throw new TypeError('the node key must be Ed25519: it signs discovery announcements')
     const relays = (options.relays ?? []).map(a => multiaddr(a))
     const pubsub = gossipsub({
-      // Entries carry their author's signature; a gossip-layer signature would be verified again by
-      // every peer for each of its copies. The message id is the entry's CID, so a re-announced
-      // entry is the same message.
+      // Entries and announcements carry their own signatures; a gossip-layer signature would be
+      // verified again by every peer for each of its copies. The message id is the CID of the bytes,
+      // so a re-announced entry is the same message.
       globalSignaturePolicy: StrictNoSign,
-      msgIdFn: flockMsgIdFn(),
+      msgIdFn: flockMsgId,
       allowPublishToZeroTopicPeers: true,
       ignoreDuplicatePublishError: true,
       // Small networks (a few followers) would otherwise never form a mesh of the default size.
@@ -193,7 +191,7 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
     const served = { entries: 0, blocks: 0 }
     const ownReads = new Set<string>()
     const helia = withBitswap(withLibp2pLight(createHeliaLight({ blockstore: countReads(options.blockstore, served, ownReads), datastore: new MemoryDatastore() }), {
-      ...(options.nodeKey !== undefined ? { privateKey: options.nodeKey } : {}),
+      privateKey: nodeKey,
       datastore: new MemoryDatastore(),
       addresses: { listen: options.listen },
       transports: options.transports,
@@ -206,10 +204,6 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
         maxIncomingPendingConnections: 100
       },
       metrics: () => traffic.metrics(),
-      peerDiscovery: [(components: Parameters<ReturnType<typeof pubsubPeerDiscovery>>[0]) => {
-        discovery = pubsubPeerDiscovery({ topics: [DISCOVERY_TOPIC], interval: DISCOVERY_INTERVAL_MS })(components) as unknown as Announcer
-        return discovery as unknown as ReturnType<ReturnType<typeof pubsubPeerDiscovery>>
-      }],
       services: {
         pubsub,
         identify: identify(),
@@ -227,7 +221,7 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
       served,
       ownReads,
       blocks: helia.blockstore,
-      announce: () => discovery?._broadcast(),
+      nodeKey,
       antiEntropyMs: options.antiEntropyMs ?? ANTI_ENTROPY_MS,
       stop: async () => {
         await helia.stop()
@@ -260,27 +254,62 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
     })
     this.libp2p.services.pubsub.addEventListener('subscription-change', (evt) => {
       const { peerId, subscriptions } = evt.detail
-      // Announce as soon as a peer (usually the relay) joins the discovery topic, rather than up to one
-      // interval later, so a fresh peer is found in about a heartbeat. Repeats within the discovery
-      // repeat window are not sent (gossip.ts), so many joins cost one announcement.
-      if (subscriptions.some(s => s.topic === DISCOVERY_TOPIC && s.subscribe)) this.#announce()
       // A post published before its author heard our subscription never reaches us by gossip, and
       // the sync on connecting may have run before it: ask again once the author's side has joined.
       if (subscriptions.some(s => s.subscribe && this.#followsTopic(s.topic))) this.syncWith(peerId)
     })
-    this.libp2p.addEventListener('peer:discovery', (evt) => {
-      const { id } = evt.detail
-      if (id.equals(this.peerId) || this.libp2p.getConnections(id).length > 0 || this.#dialing.has(id.toString())) return
-      // Discovery put the announced addresses in the peer store; dialling by id lets libp2p try
-      // them in its own order (direct before relayed).
-      void this.#dial(id)
+    // A browser is dialable only once a relay reservation gives it a circuit address; an announcement
+    // made before that is useless to its readers, so tell them again as soon as our addresses change.
+    this.libp2p.addEventListener('self:peer:update', (evt) => {
+      const addrs = (p: { addresses: Array<{ multiaddr: Multiaddr }> } | undefined): string =>
+        (p?.addresses ?? []).map(a => a.multiaddr.toString()).sort().join(' ')
+      if (addrs(evt.detail.peer) !== addrs(evt.detail.previous)) this.#announce()
     })
+    const pubsub = this.libp2p.services.pubsub
+    scoreTopic(pubsub, DISCOVERY_TOPIC)
+    // A valid announcement of another peer is forwarded, and that peer dialled.
+    pubsub.topicValidators.set(DISCOVERY_TOPIC, async (_from, msg) => await announcementVerdict(msg.data, (a) => {
+      if (a.peerId !== this.peerId.toString()) void this.#discovered(a)
+    }))
+    pubsub.subscribe(DISCOVERY_TOPIC)
+    this.#announceEvery(DISCOVERY_INTERVAL_MS)
     this.libp2p.addEventListener('peer:disconnect', (evt) => {
       const relay = this.#relays.find(r => r.getComponents().some(c => c.value === evt.detail.toString()))
       if (relay !== undefined) this.#keepRelay(relay, RELAY_REDIAL_MIN_MS)
     })
     for (const relay of this.#relays) this.#keepRelay(relay, 0)
     this.#antiEntropy()
+  }
+
+  async #discovered (a: Announcement): Promise<void> {
+    const id = peerIdFromString(a.peerId)
+    if (this.#stopped || this.libp2p.getConnections(id).length > 0 || this.#dialing.has(a.peerId)) return
+    // Put the announced addresses in the peer store and dial by id, so libp2p tries them in its own
+    // order (direct before relayed).
+    await this.libp2p.peerStore.merge(id, { multiaddrs: a.addrs }).catch((err: Error) => { log('peer store refused %s: %s', a.peerId, err.message) })
+    await this.#dial(id)
+  }
+
+  /** Tell the discovery topic how to reach us: our addresses, signed with the node key. */
+  #announce (): void {
+    if (this.#stopped) return
+    const self = `/p2p/${this.peerId.toString()}`
+    // Our own id at the end of each address is implied by the signing key.
+    const addrs = this.libp2p.getMultiaddrs().map(ma => ma.toString().endsWith(self) ? ma.decapsulate(self) : ma)
+    // Without an address (a browser before its first relay reservation) there is nothing to tell.
+    if (addrs.length === 0) return
+    void createAnnouncement(this.#nodeKey, addrs)
+      .then(async bytes => await this.libp2p.services.pubsub.publish(DISCOVERY_TOPIC, bytes))
+      .catch((err: Error) => { log('announcement not sent: %s', err.message) })
+  }
+
+  #announceEvery (ms: number): void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer)
+      this.#announce()
+      if (!this.#stopped) this.#announceEvery(ms)
+    }, ms)
+    this.#timers.add(timer)
   }
 
   #followsTopic (topic: string): boolean {
@@ -481,19 +510,7 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
   #subscribe (author: string): void {
     const topic = authorTopic(author)
     const pubsub = this.libp2p.services.pubsub
-    // Invalid messages on an author topic must cost the sender score; js gossipsub scores no topic
-    // unless told (DESIGN §5). Mesh-delivery penalties stay off: a quiet author is not a fault.
-    ;(pubsub as unknown as ScoredGossipSub).score.params.topics[topic] = createTopicScoreParams({
-      topicWeight: 1,
-      invalidMessageDeliveriesWeight: -100,
-      invalidMessageDeliveriesDecay: 0.5,
-      firstMessageDeliveriesWeight: 1,
-      firstMessageDeliveriesDecay: 0.5,
-      firstMessageDeliveriesCap: 10,
-      meshMessageDeliveriesWeight: 0,
-      meshFailurePenaltyWeight: 0,
-      timeInMeshWeight: 0
-    })
+    scoreTopic(pubsub, topic)
     pubsub.topicValidators.set(topic, async (from, msg) => await this.#validateGossip(author, msg.data, from))
     pubsub.subscribe(topic)
   }
@@ -578,10 +595,7 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
     }
   }
 
-  /**
-   * Announce again soon after reaching a relay: until the relay's gossip mesh includes us and the
-   * others, an announcement may reach only some of them, and the regular interval is long.
-   */
+  /** Announce soon after reaching a relay (ANNOUNCE_BURST_MS says when and why). */
   #announceBurst (): void {
     for (const delay of ANNOUNCE_BURST_MS) {
       const timer = setTimeout(() => {
