@@ -61,15 +61,19 @@ describe('two browsers', () => {
     const cid = await post.getAttribute('data-cid')
     expect(cid).toMatch(/^bafy/)
     await post.getByTestId('like-button').click()
-    await a.page.locator('[data-testid="like-button"][data-liked="true"]').first().waitFor()
+    // Stored, not just shown: the tab reloads next, and a like still waiting for its node would be lost.
+    await a.page.locator('[data-testid="like-button"][data-liked="true"][data-pending="false"]').first().waitFor()
     await a.page.goto(a.url(`/post/${cid as string}`))
     await a.page.getByTestId('reply-text').fill('nice one, Bob')
     await a.page.getByTestId('reply-submit').click()
     await entryWithText(a.page, 'nice one, Bob').waitFor()
 
-    // B follows A so A's reply and like reach B's store.
+    // B follows A so A's reply and like reach B's store. Both tabs have reloaded since they last
+    // held a media stream, so each takes one again: without it Chromium hides loopback ICE
+    // candidates, and the new nodes could not open a direct link to sync over.
     await follow(b.page, aId)
     await b.page.goto(b.url(`/post/${cid as string}`))
+    await Promise.all([allowLoopbackIce(a.page), allowLoopbackIce(b.page)])
     await entryWithText(b.page, 'nice one, Bob').waitFor({ timeout: 90_000 })
     await b.page.goto(b.url('/notifications'))
     await b.page.locator('[data-testid="notification"][data-kind="reply"]').first().waitFor({ timeout: 60_000 })

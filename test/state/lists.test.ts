@@ -30,10 +30,14 @@ describe('TimelineState', () => {
     await vi.waitFor(() => { expect(timeline.loaded).toBe(true) })
     const liking = timeline.like('p1')
     expect(timeline.posts[0]?.likedByMe).toBe(true)
+    // Shown, but not stored until the client answers.
+    expect(timeline.pending('p1')).toBe(true)
     await liking
+    expect(timeline.pending('p1')).toBe(false)
     expect(timeline.posts[0]?.likes).toBe(1)
     client.fail.add('repost')
     await timeline.repost('p1')
+    expect(timeline.pending('p1')).toBe(false)
     expect(timeline.posts[0]?.repostedByMe).toBe(false)
     expect(timeline.posts[0]?.reposts).toBe(0)
     expect(timeline.error).toBe('repost failed')

@@ -3,7 +3,7 @@
  * an optimistic update, and refreshing while it renders. The node's own 'entry' event for our action
  * triggers the refetch that confirms the optimistic state.
  */
-import { createSubscriber } from 'svelte/reactivity'
+import { createSubscriber, SvelteSet } from 'svelte/reactivity'
 import type { ClientEvent, FlockClient, PostView } from '../app/client.js'
 import { coalesce, errorMessage, type Refresher } from './live.js'
 import { withLike, withRepost } from './posts.js'
@@ -12,6 +12,8 @@ export abstract class PostListState {
   protected readonly client: FlockClient
   #error = $state<string>()
   #loaded = $state(false)
+  /** Posts with a like or repost shown before the node has stored it. */
+  readonly #pending = new SvelteSet<string>()
   readonly #refresher: Refresher
   readonly #subscribe: () => void
 
@@ -66,6 +68,14 @@ export abstract class PostListState {
     return this.#error
   }
 
+  /**
+   * Whether a like or repost of `cid` is shown but not stored yet (a tab whose node is still
+   * starting holds it until the node is up; closing the tab then would lose it).
+   */
+  pending (cid: string): boolean {
+    return this.#pending.has(cid)
+  }
+
   refresh (): void {
     this.#refresher.request()
   }
@@ -93,11 +103,14 @@ export abstract class PostListState {
 
   async #optimistic (cid: string, apply: (p: PostView) => PostView, undo: (p: PostView) => PostView, action: () => Promise<void>): Promise<void> {
     this.patch(cid, apply)
+    this.#pending.add(cid)
     try {
       await action()
     } catch (err) {
       this.patch(cid, undo)
       this.#error = errorMessage(err)
+    } finally {
+      this.#pending.delete(cid)
     }
   }
 }
