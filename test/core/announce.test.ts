@@ -6,7 +6,7 @@ import type { Ed25519PrivateKey } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import {
-  ANNOUNCE_DOMAIN, MAX_ANNOUNCE_ADDRS, MAX_ANNOUNCE_AGE_MS, MAX_ANNOUNCE_BYTES, MAX_FUTURE_SKEW_MS,
+  ANNOUNCE_DOMAIN, MAX_ANNOUNCE_ADDRS, MAX_ANNOUNCE_BYTES, MAX_ANNOUNCE_SKEW_MS,
   InvalidAnnouncementError, createAnnouncement, readAnnouncement
 } from '../../src/lib/core/index.js'
 
@@ -43,19 +43,23 @@ describe('announcements', () => {
     for (let i = 0; i < bytes.length; i++) {
       const copy = Uint8Array.from(bytes)
       copy[i] = (copy[i] as number) ^ 1
-      expect(['malformed', 'signature', 'stale', 'future'], `byte ${i}`).toContain(await reason(copy))
+      expect(['malformed', 'signature', 'unsupported', 'stale', 'future'], `byte ${i}`).toContain(await reason(copy))
     }
   })
 
   test('age, size, fields and keys', async () => {
     const k = await key(3)
     const good = dagCbor.decode<Record<string, unknown>>(await createAnnouncement(k, ADDRS, NOW))
-    expect(await reason(await createAnnouncement(k, ADDRS, NOW - MAX_ANNOUNCE_AGE_MS - 1))).toBe('stale')
-    expect(await reason(await createAnnouncement(k, ADDRS, NOW + MAX_FUTURE_SKEW_MS + 1))).toBe('future')
-    expect(await reason(await createAnnouncement(k, ADDRS, NOW + MAX_FUTURE_SKEW_MS))).toBe('valid')
+    // A clock an hour off either way still finds peers; beyond that the addresses are not trusted.
+    expect(await reason(await createAnnouncement(k, ADDRS, NOW - MAX_ANNOUNCE_SKEW_MS - 1))).toBe('stale')
+    expect(await reason(await createAnnouncement(k, ADDRS, NOW - MAX_ANNOUNCE_SKEW_MS))).toBe('valid')
+    expect(await reason(await createAnnouncement(k, ADDRS, NOW + MAX_ANNOUNCE_SKEW_MS + 1))).toBe('future')
+    expect(await reason(await createAnnouncement(k, ADDRS, NOW + MAX_ANNOUNCE_SKEW_MS))).toBe('valid')
     expect(await reason(new Uint8Array(MAX_ANNOUNCE_BYTES + 1))).toBe('malformed')
     expect(await reason(dagCbor.encode({ ...good, extra: 1 }))).toBe('malformed')
-    expect(await reason(dagCbor.encode({ ...good, v: 2 }))).toBe('malformed')
+    // Another version, whatever its fields, is not ours to judge.
+    expect(await reason(dagCbor.encode({ ...good, v: 2 }))).toBe('unsupported')
+    expect(await reason(dagCbor.encode({ v: 2, other: 'fields' }))).toBe('unsupported')
     expect(await reason(dagCbor.encode({ ...good, key: new Uint8Array(32) }))).toBe('malformed')
     expect(await reason(dagCbor.encode({ ...good, addrs: [new Uint8Array([0xff, 0xff, 0xff])] }))).toBe('malformed')
     expect(await reason(dagCbor.encode({ ...good, ts: -1 }))).toBe('malformed')
@@ -64,5 +68,12 @@ describe('announcements', () => {
     // At most MAX_ANNOUNCE_ADDRS are announced, however many the node listens on.
     const many = Array.from({ length: MAX_ANNOUNCE_ADDRS + 5 }, (_, i) => multiaddr(`/ip4/127.0.0.1/tcp/${1000 + i}`))
     expect((await readAnnouncement(await createAnnouncement(k, many, NOW), NOW)).addrs).toHaveLength(MAX_ANNOUNCE_ADDRS)
+    // Long addresses are dropped until the announcement fits, rather than making one every peer refuses.
+    const long = Array.from({ length: MAX_ANNOUNCE_ADDRS }, (_, i) => multiaddr(`/dns4/${'x'.repeat(200)}${i}.example/tcp/443/wss`))
+    const fitted = await createAnnouncement(k, long, NOW)
+    expect(fitted.length).toBeLessThanOrEqual(MAX_ANNOUNCE_BYTES)
+    const kept = (await readAnnouncement(fitted, NOW)).addrs
+    expect(kept.length).toBeGreaterThan(0)
+    expect(kept.map(String)).toEqual(long.slice(0, kept.length).map(String))
   })
 })

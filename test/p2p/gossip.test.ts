@@ -8,8 +8,8 @@ import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import * as dagCbor from '@ipld/dag-cbor'
-import { MAX_ANNOUNCE_AGE_MS, authorFromPrivateKey, createAnnouncement, createEntry, type Announcement } from '../../src/lib/core/index.js'
-import { announcementVerdict, flockMsgId } from '../../src/lib/p2p/gossip.js'
+import { MAX_ANNOUNCE_SKEW_MS, authorFromPrivateKey, createAnnouncement, createEntry, type Announcement } from '../../src/lib/core/index.js'
+import { AnnouncementGate, flockMsgId } from '../../src/lib/p2p/gossip.js'
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 const key = async (seed: number): Promise<Ed25519PrivateKey> => await generateKeyPairFromSeed('Ed25519', new Uint8Array(32).fill(seed))
@@ -31,18 +31,28 @@ describe('flockMsgId', () => {
   })
 })
 
-describe('announcementVerdict', () => {
-  test('accepts a fresh signed announcement and hands it over', async () => {
+describe('AnnouncementGate', () => {
+  const ADDR = multiaddr('/ip4/127.0.0.1/tcp/4001')
+
+  test('accepts a fresh signed announcement and hands it over; a replay or an older one is ignored', async () => {
     const k = await key(5)
-    let got: Announcement | undefined
-    const verdict = await announcementVerdict(await createAnnouncement(k, [multiaddr('/ip4/127.0.0.1/tcp/4001')]), (a) => { got = a })
-    expect(verdict).toBe(TopicValidatorResult.Accept)
-    expect(got?.addrs.map(String)).toEqual(['/ip4/127.0.0.1/tcp/4001'])
+    const gate = new AnnouncementGate()
+    const handed: Announcement[] = []
+    const first = await createAnnouncement(k, [ADDR])
+    expect(await gate.verdict(first, a => { handed.push(a) })).toBe(TopicValidatorResult.Accept)
+    expect(handed.map(a => a.addrs.map(String))).toEqual([['/ip4/127.0.0.1/tcp/4001']])
+    // The same bytes again (gossip forgets message ids after two minutes) and an older one.
+    expect(await gate.verdict(first, a => { handed.push(a) })).toBe(TopicValidatorResult.Ignore)
+    expect(await gate.verdict(await createAnnouncement(k, [ADDR], Date.now() - 60_000), a => { handed.push(a) })).toBe(TopicValidatorResult.Ignore)
+    expect(await gate.verdict(await createAnnouncement(k, [ADDR], Date.now() + 1_000), a => { handed.push(a) })).toBe(TopicValidatorResult.Accept)
+    expect(handed).toHaveLength(2)
+    // Another gate (another node) has its own memory.
+    expect(await new AnnouncementGate().verdict(first)).toBe(TopicValidatorResult.Accept)
   })
 
-  test('rejects forged and malformed announcements, ignores stale ones, and hands none over', async () => {
+  test('rejects forged and malformed announcements, ignores other versions and stale ones, and hands none over', async () => {
     const k = await key(6)
-    const good = await createAnnouncement(k, [multiaddr('/ip4/127.0.0.1/tcp/4001')])
+    const good = await createAnnouncement(k, [ADDR])
     const decoded = dagCbor.decode<Record<string, unknown>>(good)
     const otherKey = (await key(7)).publicKey.raw
     const cases: Array<[string, Uint8Array, TopicValidatorResult]> = [
@@ -50,11 +60,13 @@ describe('announcementVerdict', () => {
       ['an address swapped after signing', dagCbor.encode({ ...decoded, addrs: [multiaddr('/ip4/10.0.0.1/tcp/1').bytes] }), TopicValidatorResult.Reject],
       ['not CBOR', new Uint8Array([0xff, 0x00, 0x13]), TopicValidatorResult.Reject],
       ['a pubsub-peer-discovery protobuf', new Uint8Array([0x0a, 0x24, ...new Uint8Array(36)]), TopicValidatorResult.Reject],
-      ['stale', await createAnnouncement(k, [multiaddr('/ip4/127.0.0.1/tcp/4001')], Date.now() - MAX_ANNOUNCE_AGE_MS - 60_000), TopicValidatorResult.Ignore]
+      ['a later version', dagCbor.encode({ v: 2, whatever: true }), TopicValidatorResult.Ignore],
+      ['stale', await createAnnouncement(k, [ADDR], Date.now() - MAX_ANNOUNCE_SKEW_MS - 60_000), TopicValidatorResult.Ignore]
     ]
+    const gate = new AnnouncementGate()
     for (const [label, bytes, expected] of cases) {
       let handed = false
-      expect(await announcementVerdict(bytes, () => { handed = true }), label).toBe(expected)
+      expect(await gate.verdict(bytes, () => { handed = true }), label).toBe(expected)
       expect(handed, label).toBe(false)
     }
   })

@@ -32,15 +32,19 @@ export const SHA2_256_CODE = 0x12
 
 export const TOPIC_PREFIX = '/flock/1/author/'
 export const TAG_TOPIC_PREFIX = '/flock/1/tag/'
-export const DISCOVERY_TOPIC = '/flock/1/discovery'
+/** Discovery announcements (PROTOCOL.md §8.1); a new name, because the earlier topic carried another format. */
+export const DISCOVERY_TOPIC = '/flock/1/announce'
 
 /** Discovery announcement format version, and the prefix of the bytes a peer signs in one. */
 export const ANNOUNCE_VERSION = 1
 export const ANNOUNCE_DOMAIN = 'flock/announce/v1\n'
 export const MAX_ANNOUNCE_BYTES = 4096
 export const MAX_ANNOUNCE_ADDRS = 32
-/** Announcements older than this are ignored: the addresses in them may be gone. */
-export const MAX_ANNOUNCE_AGE_MS = 5 * 60 * 1000
+/**
+ * How far an announcement's time may be from the receiver's clock, either way. Wide, so that a device
+ * with a wrong clock still finds peers; replays are stopped by keeping only each key's newest.
+ */
+export const MAX_ANNOUNCE_SKEW_MS = 60 * 60 * 1000
 
 export const SYNC_PROTOCOL = '/flock/sync/1.0.0'
 /** Largest sync frame: one entry plus framing overhead. */

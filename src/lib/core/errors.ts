@@ -124,13 +124,14 @@ export function isFlockError (err: unknown): err is FlockError {
 }
 
 /**
- * A discovery announcement (announce.ts) that is malformed, forged, too old or from the future.
- * `reason` says which: gossip rejects the first two (the sender loses score) and ignores the others.
+ * A discovery announcement (announce.ts) that is malformed, forged, of another version, too old or
+ * from the future. `reason` says which: gossip rejects the first two (the sender loses score) and
+ * ignores the others.
  */
 export class InvalidAnnouncementError extends FlockError {
   readonly code = 'INVALID_ANNOUNCEMENT'
   override readonly name = 'InvalidAnnouncementError'
-  constructor (readonly reason: 'malformed' | 'signature' | 'stale' | 'future', message: string) {
+  constructor (readonly reason: 'malformed' | 'signature' | 'unsupported' | 'stale' | 'future', message: string) {
     super(message)
   }
 }

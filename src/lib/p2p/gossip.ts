@@ -38,18 +38,33 @@ export function scoreTopic (pubsub: GossipSub, topic: string): void {
   })
 }
 
+/** Peers whose newest announcement time is kept; beyond it the oldest-seen peers are forgotten. */
+const NEWEST_KEPT = 10_000
+
 /**
- * Gossip verdict on a discovery announcement: malformed or forged → reject (the sender loses score),
- * too old or early → ignore, else accept (and forward), handing the announcement to `onValid`.
+ * Gossip verdicts on discovery announcements: malformed or forged → reject (the sender loses score);
+ * of another version, outside the clock window, or not newer than the newest already seen from that
+ * peer (a replay, or a copy gossip forgot it had seen) → ignore; else accept (and forward), handing the
+ * announcement to `onValid`. One per node or relay: it remembers each peer's newest.
  */
-export async function announcementVerdict (data: Uint8Array, onValid?: (a: Announcement) => void): Promise<TopicValidatorResult> {
-  let a: Announcement
-  try {
-    a = await readAnnouncement(data)
-  } catch (err) {
-    if (err instanceof InvalidAnnouncementError && (err.reason === 'stale' || err.reason === 'future')) return TopicValidatorResult.Ignore
-    return TopicValidatorResult.Reject
+export class AnnouncementGate {
+  readonly #newest = new Map<string, number>()
+
+  async verdict (data: Uint8Array, onValid?: (a: Announcement) => void): Promise<TopicValidatorResult> {
+    let a: Announcement
+    try {
+      a = await readAnnouncement(data)
+    } catch (err) {
+      if (err instanceof InvalidAnnouncementError && (err.reason === 'malformed' || err.reason === 'signature')) return TopicValidatorResult.Reject
+      return TopicValidatorResult.Ignore
+    }
+    const newest = this.#newest.get(a.peerId)
+    if (newest !== undefined && a.ts <= newest) return TopicValidatorResult.Ignore
+    // Re-inserted, so the map's order is by last announcement and the front is the stalest.
+    this.#newest.delete(a.peerId)
+    this.#newest.set(a.peerId, a.ts)
+    if (this.#newest.size > NEWEST_KEPT) this.#newest.delete(this.#newest.keys().next().value as string)
+    onValid?.(a)
+    return TopicValidatorResult.Accept
   }
-  onValid?.(a)
-  return TopicValidatorResult.Accept
 }

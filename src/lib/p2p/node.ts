@@ -32,7 +32,7 @@ import {
 } from '../core/index.js'
 import { EntryStore, collect } from './store.js'
 import { followsInLog, mergeNewestFirst } from './timeline.js'
-import { announcementVerdict, flockMsgId, scoreTopic } from './gossip.js'
+import { AnnouncementGate, flockMsgId, scoreTopic } from './gossip.js'
 import { requestSync, serveSync, type SyncProgress } from './sync.js'
 import { TrafficAccounting } from './accounting.js'
 import {
@@ -229,7 +229,16 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
       }
     })
     traffic.attach(() => libp2p.getConnections())
-    await node.#start()
+    try {
+      await node.#start()
+    } catch (err) {
+      // Half started is worse than not started: listeners, relay connections and bitswap would go
+      // on serving from stores that are about to close.
+      node.#stopped = true
+      for (const t of node.#timers) clearTimeout(t)
+      await helia.stop()
+      throw err
+    }
     return node
   }
 
@@ -268,7 +277,8 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
     const pubsub = this.libp2p.services.pubsub
     scoreTopic(pubsub, DISCOVERY_TOPIC)
     // A valid announcement of another peer is forwarded, and that peer dialled.
-    pubsub.topicValidators.set(DISCOVERY_TOPIC, async (_from, msg) => await announcementVerdict(msg.data, (a) => {
+    const gate = new AnnouncementGate()
+    pubsub.topicValidators.set(DISCOVERY_TOPIC, async (_from, msg) => await gate.verdict(msg.data, (a) => {
       if (a.peerId !== this.peerId.toString()) void this.#discovered(a)
     }))
     pubsub.subscribe(DISCOVERY_TOPIC)
@@ -283,10 +293,10 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
 
   async #discovered (a: Announcement): Promise<void> {
     const id = peerIdFromString(a.peerId)
+    // Its newest addresses replace older ones: a reservation that expired is no address to try first.
+    await this.libp2p.peerStore.patch(id, { multiaddrs: a.addrs }).catch((err: Error) => { log('peer store refused %s: %s', a.peerId, err.message) })
     if (this.#stopped || this.libp2p.getConnections(id).length > 0 || this.#dialing.has(a.peerId)) return
-    // Put the announced addresses in the peer store and dial by id, so libp2p tries them in its own
-    // order (direct before relayed).
-    await this.libp2p.peerStore.merge(id, { multiaddrs: a.addrs }).catch((err: Error) => { log('peer store refused %s: %s', a.peerId, err.message) })
+    // Dial by id, so libp2p tries the addresses in its own order (direct before relayed).
     await this.#dial(id)
   }
 
