@@ -112,6 +112,34 @@ describe.each(backends)('EntryStore on $name', ({ open }) => {
     await close()
   })
 
+  test('a block read failing ahead of a slow reader surfaces at that entry, never as an unhandled rejection', async () => {
+    const a = await author(13)
+    const entries = await chain(a, 40)
+    const blocks = new MemoryBlockstore()
+    const index = new MemoryDatastore()
+    const broken = entries[9]?.cid.toString()
+    const failing = new Proxy(blocks, {
+      get (target, prop, receiver) {
+        if (prop !== 'get') return Reflect.get(target, prop, receiver) as unknown
+        return (cid: { toString: () => string }, options?: unknown) => {
+          if (cid.toString() === broken) throw Object.assign(new Error('EIO: read failed'), { name: 'ReadError' })
+          return target.get(cid as Parameters<typeof target.get>[0], options as Parameters<typeof target.get>[1])
+        }
+      }
+    })
+    const flaky = new EntryStore(failing, index)
+    await flaky.appendMany(entries)
+    const got: Uint8Array[] = []
+    await expect((async () => {
+      for await (const bytes of flaky.range(a.id, 1, 40)) {
+        got.push(bytes)
+        // A reader that yields to the event loop while read-ahead is in flight.
+        for (let i = 0; i < 5; i++) await new Promise(resolve => setImmediate(resolve))
+      }
+    })()).rejects.toThrow('EIO')
+    expect(got).toEqual(entries.slice(0, 9).map(v => v.bytes))
+  })
+
   test('duplicates are reported, gaps and wrong prev are refused without damaging the log', async () => {
     const a = await author(2)
     const entries = await chain(a, 5)

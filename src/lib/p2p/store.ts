@@ -29,8 +29,6 @@ export class StoreCorruptionError extends FlockError {
 }
 
 const SEQ_DIGITS = 16
-/** Ranges shorter than this are read seq by seq rather than by a scan of the author's log. */
-const RANGE_BY_KEY_MAX = 32
 /** Block reads in flight ahead of the entry a range is yielding. */
 const RANGE_READ_AHEAD = 16
 /** Most entries newestFirst reads at once. */
@@ -130,50 +128,28 @@ export class EntryStore {
 
   /** Entry bytes of `author` from seq `from` to `to` inclusive, in order; stops at the first missing one. */
   async * range (author: string, from: number, to: number, options: { signal?: AbortSignal } = {}): AsyncGenerator<Uint8Array> {
-    if (to < from) return
-    // Block reads are issued a few ahead of the one being yielded: each is a round trip to the
-    // store's I/O threads, and in order one at a time they would dominate serving a long range.
+    // Each entry takes two reads, its CID from the index and then its block, and each is a round trip
+    // to the store's I/O (LevelDB's threads, IndexedDB's transactions). In order, one at a time, they
+    // would dominate serving a long range, so reads run a few entries ahead of the one yielded.
+    const read = async (seq: number): Promise<Uint8Array | undefined> => {
+      const cid = await this.cidAt(author, seq)
+      return cid === undefined ? undefined : await this.getBytes(cid)
+    }
     const ahead: Array<Promise<Uint8Array | undefined>> = []
-    const next = async (): Promise<Uint8Array | undefined> => await ahead.shift()
-    try {
-      for await (const cid of this.#cidsInRange(author, from, to)) {
-        options.signal?.throwIfAborted()
-        ahead.push(cid === undefined ? Promise.resolve(undefined) : this.getBytes(cid))
-        if (ahead.length < RANGE_READ_AHEAD) continue
-        const bytes = await next()
-        if (bytes === undefined) return
-        yield bytes
+    let next = from
+    while (next <= to || ahead.length > 0) {
+      while (next <= to && ahead.length < RANGE_READ_AHEAD) {
+        const pending = read(next++)
+        // A failure surfaces where the read is awaited below; until then, or if the range stops
+        // early, it must not count as an unhandled rejection.
+        pending.catch(() => {})
+        ahead.push(pending)
       }
-      while (ahead.length > 0) {
-        options.signal?.throwIfAborted()
-        const bytes = await next()
-        if (bytes === undefined) return
-        yield bytes
-      }
-    } finally {
-      // Reads left behind by an early stop must not surface as unhandled rejections.
-      for (const read of ahead) read.catch(() => {})
+      options.signal?.throwIfAborted()
+      const bytes = await ahead.shift()
+      if (bytes === undefined) return
+      yield bytes
     }
-  }
-
-  /**
-   * CIDs at seq from..to, in order; undefined where the log has none. A log is contiguous from seq 1,
-   * so one ordered scan skipping from - 1 keys reads a long range in a single pass; a short range far
-   * into a long log is cheaper by key than by skipping through everything before it.
-   */
-  async * #cidsInRange (author: string, from: number, to: number): AsyncGenerator<CID | undefined> {
-    if (to - from < RANGE_BY_KEY_MAX || from - 1 > (to - from) * 4) {
-      for (let seq = from; seq <= to; seq++) yield await this.cidAt(author, seq)
-      return
-    }
-    let expected = from
-    const keys = this.#index.query({ prefix: `/flock/log/${author}/`, offset: from - 1, limit: to - from + 1 })
-    for await (const { key, value } of keys) {
-      if (Number(key.baseNamespace()) !== expected) break
-      yield CID.decode(value)
-      expected++
-    }
-    if (expected <= to) yield undefined
   }
 
   /**
