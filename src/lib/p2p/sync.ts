@@ -12,6 +12,19 @@ import {
 import type { EntryStore } from './store.js'
 import { SYNC_MAX_ENTRIES_PER_AUTHOR, SYNC_WRITE_BATCH } from './constants.js'
 
+/**
+ * Signatures checked at once. The store's reads and writes share the runtime's I/O threads (libuv's
+ * four in Node) with them, so a whole batch at once would hold storing back.
+ */
+const VERIFY_IN_FLIGHT = 16
+
+/** Promise.allSettled over `items`, at most `size` of `fn` running at a time, results in order. */
+async function settleInChunks<T, R> (items: T[], size: number, fn: (item: T) => Promise<R>): Promise<Array<PromiseSettledResult<R>>> {
+  const out: Array<PromiseSettledResult<R>> = []
+  for (let i = 0; i < items.length; i += size) out.push(...await Promise.allSettled(items.slice(i, i + size).map(fn)))
+  return out
+}
+
 export interface SyncProgress {
   /** Entries received and stored so far in this exchange. */
   received: number
@@ -78,12 +91,12 @@ export async function requestSync (
     const frames = batch
     const expectedAuthor = author
     batch = []
-    const verifying = Promise.allSettled(frames.map(async (bytes) => {
+    const verifying = settleInChunks(frames, VERIFY_IN_FLIGHT, async (bytes) => {
       const v = await verifyEntry(bytes, { parallel: true })
       if (v.entry.author !== expectedAuthor) throw new WrongAuthorError(`entry by ${v.entry.author} inside the range of ${expectedAuthor}`)
       checkTimestamp(v)
       return v
-    }))
+    })
     stored = stored.then(async () => {
       const results = await verifying
       const bad = results.findIndex(r => r.status === 'rejected')
