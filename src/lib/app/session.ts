@@ -100,7 +100,20 @@ export async function saveRelays (relays: string[]): Promise<void> {
   localStorage.setItem(RELAYS_KEY, JSON.stringify(relays))
 }
 
+/** The node this tab is starting, while it starts: a wipe must wait for it, then stop it. */
+let leaderStarting: Promise<unknown> | undefined
+
 async function startLeader (backup: string, nodeKeyBytes: Uint8Array): Promise<FlockClient> {
+  const run = startLeaderNode(backup, nodeKeyBytes)
+  leaderStarting = run
+  try {
+    return await run
+  } finally {
+    if (leaderStarting === run) leaderStarting = undefined
+  }
+}
+
+async function startLeaderNode (backup: string, nodeKeyBytes: Uint8Array): Promise<FlockClient> {
   const [{ importAuthor }, { privateKeyFromProtobuf }, { createBrowserFlockNode }, { LocalClient }] = await Promise.all([
     import('../core/identity.js'),
     import('@libp2p/crypto/keys'),
@@ -221,10 +234,20 @@ export async function loadSession (): Promise<SessionInfo> {
       await (await logs)?.close()
       return { phase: 'onboarding' }
     }
-    const author = await authorIdOf(identity.backup)
-    const nodeKey = identity.nodeKey ?? await newNodeKey()
-    if (identity.nodeKey === undefined) await writeIdentity(identity.backup, nodeKey)
-    const { StartingClient, storedTimeline } = await starting
+    let author: string
+    let nodeKey: Uint8Array
+    let early: Awaited<typeof starting>
+    try {
+      author = await authorIdOf(identity.backup)
+      nodeKey = identity.nodeKey ?? await newNodeKey()
+      if (identity.nodeKey === undefined) await writeIdentity(identity.backup, nodeKey)
+      early = await starting
+    } catch (err) {
+      // An open store would block wiping the profile, the way out of a broken identity.
+      await (await logs)?.close()
+      throw err
+    }
+    const { StartingClient, storedTimeline } = early
     const stored = logs.then(async l => {
       if (l === undefined) return undefined
       try {
@@ -284,6 +307,9 @@ export async function persistStorage (): Promise<boolean> {
 
 /** Delete every trace of Flock from this browser profile: keys, log, replicated data, settings. */
 export async function wipeLocalData (): Promise<void> {
+  // The early view lets the user reach Settings while the node still starts; its open databases would
+  // block the deletion below, so it is stopped once it is up.
+  await leaderStarting?.catch(() => {})
   await stopNode?.()
   await closeStored?.()
   const { BLOCKS_DB, INDEX_DB } = await import('../p2p/browser-stores.js')

@@ -20,14 +20,16 @@ export async function openBrowserStores (): Promise<BrowserStores> {
   const blockstore = new IDBBlockstore(BLOCKS_DB)
   const datastore = new IDBDatastore(INDEX_DB)
   const close = async (): Promise<void> => {
-    await blockstore.close()
-    await datastore.close()
+    const closed = await Promise.allSettled([blockstore.close(), datastore.close()])
+    const failed = closed.find(r => r.status === 'rejected')
+    if (failed !== undefined) throw failed.reason
   }
-  try {
-    await Promise.all([blockstore.open(), datastore.open()])
-  } catch (err) {
-    await close()
-    throw err
+  // Both opens settle before anything is closed: one still pending would open after the close.
+  const opened = await Promise.allSettled([blockstore.open(), datastore.open()])
+  const failed = opened.find(r => r.status === 'rejected')
+  if (failed !== undefined) {
+    await close().catch(() => {})
+    throw failed.reason
   }
   return { blockstore, datastore, close }
 }
