@@ -3,7 +3,7 @@
  * an optimistic update, and refreshing while it renders. The node's own 'entry' event for our action
  * triggers the refetch that confirms the optimistic state.
  */
-import { createSubscriber, SvelteSet } from 'svelte/reactivity'
+import { createSubscriber, SvelteMap } from 'svelte/reactivity'
 import type { ClientEvent, FlockClient, PostView } from '../app/client.js'
 import { coalesce, errorMessage, type Refresher } from './live.js'
 import { withLike, withRepost } from './posts.js'
@@ -12,8 +12,8 @@ export abstract class PostListState {
   protected readonly client: FlockClient
   #error = $state<string>()
   #loaded = $state(false)
-  /** Posts with a like or repost shown before the node has stored it. */
-  readonly #pending = new SvelteSet<string>()
+  /** Likes and reposts shown before the node has stored them, counted per post. */
+  readonly #pending = new SvelteMap<string, number>()
   readonly #refresher: Refresher
   readonly #subscribe: () => void
 
@@ -73,7 +73,7 @@ export abstract class PostListState {
    * starting holds it until the node is up; closing the tab then would lose it).
    */
   pending (cid: string): boolean {
-    return this.#pending.has(cid)
+    return (this.#pending.get(cid) ?? 0) > 0
   }
 
   refresh (): void {
@@ -103,14 +103,16 @@ export abstract class PostListState {
 
   async #optimistic (cid: string, apply: (p: PostView) => PostView, undo: (p: PostView) => PostView, action: () => Promise<void>): Promise<void> {
     this.patch(cid, apply)
-    this.#pending.add(cid)
+    this.#pending.set(cid, (this.#pending.get(cid) ?? 0) + 1)
     try {
       await action()
     } catch (err) {
       this.patch(cid, undo)
       this.#error = errorMessage(err)
     } finally {
-      this.#pending.delete(cid)
+      const left = (this.#pending.get(cid) ?? 1) - 1
+      if (left > 0) this.#pending.set(cid, left)
+      else this.#pending.delete(cid)
     }
   }
 }
