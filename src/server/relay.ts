@@ -23,7 +23,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createNetServer, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { DISCOVERY_TOPIC } from '../lib/core/constants.js'
-import { AnnouncementGate, flockMsgId, scoreTopic } from '../lib/p2p/gossip.js'
+import { flockMsgId, joinDiscovery } from '../lib/p2p/gossip.js'
 import { CircuitTraffic } from './circuit-traffic.js'
 import { HttpError, sendError, sendJson } from './http.js'
 import { loadOrCreateCertificate, loadOrCreateKey } from './keys.js'
@@ -97,11 +97,7 @@ async function createRelayNode (options: RelayOptions, privateKey: PrivateKey, c
   })
   // The relay forwards announcements but neither announces itself (peers find it through /bootstrap)
   // nor dials the peers it hears of; forged or malformed ones are dropped and cost their sender.
-  const pubsub = libp2p.services.pubsub
-  scoreTopic(pubsub, DISCOVERY_TOPIC)
-  const gate = new AnnouncementGate()
-  pubsub.topicValidators.set(DISCOVERY_TOPIC, async (_from, msg) => await gate.verdict(msg.data))
-  pubsub.subscribe(DISCOVERY_TOPIC)
+  joinDiscovery(libp2p.services.pubsub)
   return libp2p
 }
 

@@ -9,7 +9,7 @@ import { createTopicScoreParams, type TopicScoreParams } from '@libp2p/gossipsub
 import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { InvalidAnnouncementError, readAnnouncement, type Announcement } from '../core/index.js'
-import { DAG_CBOR_CODE } from '../core/constants.js'
+import { DAG_CBOR_CODE, DISCOVERY_TOPIC } from '../core/constants.js'
 
 export async function flockMsgId (msg: { data: Uint8Array }): Promise<Uint8Array> {
   return CID.createV1(DAG_CBOR_CODE, await sha256.digest(msg.data)).bytes
@@ -67,4 +67,15 @@ export class AnnouncementGate {
     onValid?.(a)
     return TopicValidatorResult.Accept
   }
+}
+
+/**
+ * Subscribe to the discovery topic as every node and relay does: invalid announcements cost their
+ * sender score, and each accepted one (forwarded) goes to `onValid`.
+ */
+export function joinDiscovery (pubsub: GossipSub, onValid?: (a: Announcement) => void): void {
+  scoreTopic(pubsub, DISCOVERY_TOPIC)
+  const gate = new AnnouncementGate()
+  pubsub.topicValidators.set(DISCOVERY_TOPIC, async (_from, msg) => await gate.verdict(msg.data, onValid))
+  pubsub.subscribe(DISCOVERY_TOPIC)
 }

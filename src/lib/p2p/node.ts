@@ -26,13 +26,13 @@ import type { Libp2pOptions } from 'libp2p'
 import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
 import {
-  DISCOVERY_TOPIC, SYNC_PROTOCOL, authorTopic, checkTimestamp, createAnnouncement, createEntry, type Announcement,
+  DISCOVERY_TOPIC, SYNC_PROTOCOL, TOPIC_PREFIX, authorTopic, checkTimestamp, createAnnouncement, createEntry, type Announcement,
   isAuthorId, isFlockError, verifyEntry, ForkError, FutureTimestampError, PrevMismatchError, SeqGapError,
   type Author, type Bodies, type Entry, type EntryKind, type VerifiedEntry, type Want
 } from '../core/index.js'
 import { EntryStore, collect } from './store.js'
 import { followsInLog, mergeNewestFirst } from './timeline.js'
-import { AnnouncementGate, flockMsgId, scoreTopic } from './gossip.js'
+import { flockMsgId, joinDiscovery, scoreTopic } from './gossip.js'
 import { requestSync, serveSync, type SyncProgress } from './sync.js'
 import { TrafficAccounting } from './accounting.js'
 import {
@@ -274,14 +274,10 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
         (p?.addresses ?? []).map(a => a.multiaddr.toString()).sort().join(' ')
       if (addrs(evt.detail.peer) !== addrs(evt.detail.previous)) this.#announce()
     })
-    const pubsub = this.libp2p.services.pubsub
-    scoreTopic(pubsub, DISCOVERY_TOPIC)
     // A valid announcement of another peer is forwarded, and that peer dialled.
-    const gate = new AnnouncementGate()
-    pubsub.topicValidators.set(DISCOVERY_TOPIC, async (_from, msg) => await gate.verdict(msg.data, (a) => {
+    joinDiscovery(this.libp2p.services.pubsub, (a) => {
       if (a.peerId !== this.peerId.toString()) void this.#discovered(a)
-    }))
-    pubsub.subscribe(DISCOVERY_TOPIC)
+    })
     this.#announceEvery(DISCOVERY_INTERVAL_MS)
     this.libp2p.addEventListener('peer:disconnect', (evt) => {
       const relay = this.#relays.find(r => r.getComponents().some(c => c.value === evt.detail.toString()))
@@ -314,16 +310,26 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
   }
 
   #announceEvery (ms: number): void {
+    this.#later(ms, () => {
+      this.#announce()
+      this.#announceEvery(ms)
+    })
+  }
+
+  /** Run `fn` after `ms` unless the node stops first (stop() clears every pending timer). */
+  #later (ms: number, fn: () => void): void {
+    if (this.#stopped) return
     const timer = setTimeout(() => {
       this.#timers.delete(timer)
-      this.#announce()
-      if (!this.#stopped) this.#announceEvery(ms)
+      if (!this.#stopped) fn()
     }, ms)
     this.#timers.add(timer)
   }
 
   #followsTopic (topic: string): boolean {
-    return topic === authorTopic(this.author.id) || [...this.#following].some(a => authorTopic(a) === topic)
+    if (!topic.startsWith(TOPIC_PREFIX)) return false
+    const author = topic.slice(TOPIC_PREFIX.length)
+    return author === this.author.id || this.#following.has(author)
   }
 
   /**
@@ -332,9 +338,7 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
    * would fetch it until that author posts again; this bounds how long such a hole stays open.
    */
   #antiEntropy (): void {
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer)
-      if (this.#stopped) return
+    this.#later(this.#antiEntropyMs, () => {
       const pubsub = this.libp2p.services.pubsub
       const candidates = new Set<string>()
       for (const author of [this.author.id, ...this.#following]) {
@@ -344,8 +348,7 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
       const pick = direct[Math.floor(Math.random() * direct.length)]
       if (pick !== undefined) this.syncWith(pick.remotePeer)
       this.#antiEntropy()
-    }, this.#antiEntropyMs)
-    this.#timers.add(timer)
+    })
   }
 
   async stop (): Promise<void> {
@@ -607,20 +610,12 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
 
   /** Announce soon after reaching a relay (ANNOUNCE_BURST_MS says when and why). */
   #announceBurst (): void {
-    for (const delay of ANNOUNCE_BURST_MS) {
-      const timer = setTimeout(() => {
-        this.#timers.delete(timer)
-        if (!this.#stopped) this.#announce()
-      }, delay)
-      this.#timers.add(timer)
-    }
+    for (const delay of ANNOUNCE_BURST_MS) this.#later(delay, () => { this.#announce() })
   }
 
   /** Keep a connection to a bootstrap relay, redialling with exponential backoff while it is down. */
   #keepRelay (relay: Multiaddr, delay: number): void {
-    if (this.#stopped) return
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer)
+    this.#later(delay, () => {
       const id = relay.getComponents().findLast(c => c.name === 'p2p')?.value
       if (id !== undefined && this.libp2p.getConnections().some(c => c.remotePeer.toString() === id)) return
       this.libp2p.dial(relay, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) }).then(
@@ -634,8 +629,7 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
           this.#keepRelay(relay, next)
         }
       )
-    }, delay)
-    this.#timers.add(timer)
+    })
   }
 }
 
