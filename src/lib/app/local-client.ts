@@ -6,7 +6,7 @@ import { CarReader, CarWriter } from '@ipld/car'
 import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
 import {
-  DAG_CBOR_CODE, authorTopic, entryView, isAuthorId, postBody, verifyEntry, type Media, type VerifiedEntry
+  DAG_CBOR_CODE, authorTopic, entryView, equalBytes, isAuthorId, postBody, verifyEntry, type Media, type VerifiedEntry
 } from '../core/index.js'
 import type { FlockNode } from '../p2p/node.js'
 import { collect } from '../p2p/store.js'
@@ -183,13 +183,12 @@ export class LocalClient implements FlockClient {
   }
 
   async network (): Promise<NetworkView> {
-    // Loaded here, not at the top: the stored timeline (starting-client.ts) uses this class before libp2p loads.
-    const { isDirect } = await import('../p2p/node.js')
     const node = this.#node
     const relayIds = new Set(this.#relays.map(a => /\/p2p\/([^/]+)$/.exec(a)?.[1]).filter(id => id !== undefined))
     const connections = node.connections().map(c => ({ ...c, relay: relayIds.has(c.peerId) }))
     const viaRelay = connections.filter(c => c.relay || !c.direct).reduce((n, c) => n + c.bytesIn + c.bytesOut, 0)
     const all = connections.reduce((n, c) => n + c.bytesIn + c.bytesOut, 0)
+    const directPeers = new Set(connections.filter(c => c.direct).map(c => c.peerId))
     return {
       peerId: node.peerId.toString(),
       author: this.author,
@@ -199,7 +198,7 @@ export class LocalClient implements FlockClient {
       relayShare: all === 0 ? 0 : viaRelay / all,
       served: { ...node.served },
       latestPostPeers: node.libp2p.services.pubsub.getSubscribers(authorTopic(this.author))
-        .filter(p => node.libp2p.getConnections(p).some(isDirect)).length,
+        .filter(p => directPeers.has(p.toString())).length,
       sync: node.syncSummary()
     }
   }
@@ -243,7 +242,7 @@ export class LocalClient implements FlockClient {
     for await (const { cid, bytes } of reader.blocks()) {
       // A CAR's CIDs are claims: every block is checked against its hash before it is kept.
       const digest = await sha256.digest(bytes)
-      if (cid.multihash.code !== digest.code || !equal(cid.multihash.digest, digest.digest)) continue
+      if (cid.multihash.code !== digest.code || !equalBytes(cid.multihash.digest, digest.digest)) continue
       if (cid.code === DAG_CBOR_CODE) {
         const v = await verifyEntry(bytes).catch(() => undefined)
         if (v === undefined) continue
@@ -380,6 +379,3 @@ export class LocalClient implements FlockClient {
   }
 }
 
-function equal (a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i])
-}

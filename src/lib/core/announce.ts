@@ -18,6 +18,7 @@ import {
 } from './constants.js'
 import { InvalidAnnouncementError } from './errors.js'
 import { isStrictPublicKey, signEd25519, verifyEd25519, type SigningKey } from './signature.js'
+import { decodeCanonical, domainSeparated } from './canonical.js'
 
 export interface Announcement {
   /** PeerId string of the announcing key. */
@@ -32,11 +33,7 @@ const KEYS = ['addrs', 'key', 'sig', 'ts', 'v']
 const domain = new TextEncoder().encode(ANNOUNCE_DOMAIN)
 
 function signedBytes (u: Unsigned): Uint8Array {
-  const encoded = dagCbor.encode({ v: u.v, key: u.key, addrs: u.addrs, ts: u.ts })
-  const out = new Uint8Array(domain.length + encoded.length)
-  out.set(domain, 0)
-  out.set(encoded, domain.length)
-  return out
+  return domainSeparated(domain, { v: u.v, key: u.key, addrs: u.addrs, ts: u.ts })
 }
 
 /**
@@ -60,20 +57,8 @@ export async function createAnnouncement (key: SigningKey, addrs: Multiaddr[], n
 export async function readAnnouncement (bytes: Uint8Array, now: number = Date.now()): Promise<Announcement> {
   const malformed = (why: string): InvalidAnnouncementError => new InvalidAnnouncementError('malformed', `announcement ${why}`)
   if (!(bytes instanceof Uint8Array) || bytes.length > MAX_ANNOUNCE_BYTES) throw malformed(`is not 1-${MAX_ANNOUNCE_BYTES} bytes`)
-  let value: unknown
-  try {
-    value = dagCbor.decode(bytes)
-  } catch {
-    throw malformed('is not DAG-CBOR')
-  }
   // One encoding per announcement, as for entries: the signature then covers exactly what is read.
-  let canonical: Uint8Array
-  try {
-    canonical = dagCbor.encode(value)
-  } catch {
-    throw malformed('does not re-encode')
-  }
-  if (canonical.length !== bytes.length || canonical.some((b, i) => b !== bytes[i])) throw malformed('is not canonical DAG-CBOR')
+  const value = decodeCanonical(bytes, why => malformed(why === 'decode' ? 'is not DAG-CBOR' : why === 'reencode' ? 'does not re-encode' : 'is not canonical DAG-CBOR'))
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw malformed('is not a map')
   const m = value as Record<string, unknown>
   // A later version may have other fields, so the version is read before the field set.

@@ -26,6 +26,7 @@ import {
 import { isAuthorId, publicKeyOfAuthor, type Author } from './identity.js'
 import { isTag, withinGraphemes, countGraphemes } from './text.js'
 import { isCanonicalS, signEd25519, verifyEd25519 } from './signature.js'
+import { decodeCanonical, domainSeparated } from './canonical.js'
 
 export const ENTRY_KINDS = ['post', 'like', 'repost', 'follow', 'unfollow', 'profile', 'delete'] as const
 export type EntryKind = typeof ENTRY_KINDS[number]
@@ -118,11 +119,7 @@ const domainBytes = new TextEncoder().encode(SIGNING_DOMAIN)
 /** The exact bytes an author signs: the domain prefix, then the canonical encoding of all fields but sig. */
 export function signingInput (entry: UnsignedEntry): Uint8Array {
   const { v, author, seq, prev, ts, kind, body } = entry
-  const encoded = dagCbor.encode({ v, author, seq, prev, ts, kind, body })
-  const out = new Uint8Array(domainBytes.length + encoded.length)
-  out.set(domainBytes, 0)
-  out.set(encoded, domainBytes.length)
-  return out
+  return domainSeparated(domainBytes, { v, author, seq, prev, ts, kind, body })
 }
 
 /**
@@ -208,19 +205,11 @@ export function restoreVerified (bytes: Uint8Array, cid: CID): VerifiedEntry {
 export function decodeEntry (bytes: Uint8Array): Entry {
   if (!(bytes instanceof Uint8Array)) throw new EntryDecodeError('entry bytes must be a Uint8Array')
   if (bytes.length > MAX_ENTRY_BYTES) throw new EntryTooLargeError(bytes.length, MAX_ENTRY_BYTES)
-  let value: unknown
-  try {
-    value = dagCbor.decode(bytes)
-  } catch (err) {
-    throw new EntryDecodeError(`not valid DAG-CBOR: ${(err as Error).message}`)
-  }
-  let canonical: Uint8Array
-  try {
-    canonical = dagCbor.encode(value)
-  } catch (err) {
-    throw new NonCanonicalEncodingError(`decoded value does not re-encode: ${(err as Error).message}`)
-  }
-  if (!equalBytes(canonical, bytes)) throw new NonCanonicalEncodingError('bytes are not the canonical DAG-CBOR encoding')
+  const value = decodeCanonical(bytes, (why, detail) => {
+    if (why === 'decode') return new EntryDecodeError(`not valid DAG-CBOR: ${detail}`)
+    if (why === 'reencode') return new NonCanonicalEncodingError(`decoded value does not re-encode: ${detail}`)
+    return new NonCanonicalEncodingError(detail)
+  })
   if (!isPlainObject(value)) throw new EntrySchemaError('entry', 'must be a map')
   if (value.v !== ENTRY_VERSION) {
     if (!('v' in value)) throw new EntrySchemaError('v', 'is required')
@@ -372,10 +361,4 @@ function isPlainObject (value: unknown): value is Record<string, unknown> {
 function stripUndefined<T> (body: T): T {
   if (!isPlainObject(body)) return body
   return Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined)) as T
-}
-
-function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
 }

@@ -6,13 +6,11 @@
  */
 import { TopicValidatorResult, type GossipSub } from '@libp2p/gossipsub'
 import { createTopicScoreParams, type TopicScoreParams } from '@libp2p/gossipsub/score'
-import { CID } from 'multiformats/cid'
-import { sha256 } from 'multiformats/hashes/sha2'
-import { InvalidAnnouncementError, readAnnouncement, type Announcement } from '../core/index.js'
-import { DAG_CBOR_CODE, DISCOVERY_TOPIC } from '../core/constants.js'
+import { InvalidAnnouncementError, entryCid, readAnnouncement, type Announcement } from '../core/index.js'
+import { DISCOVERY_TOPIC } from '../core/constants.js'
 
 export async function flockMsgId (msg: { data: Uint8Array }): Promise<Uint8Array> {
-  return CID.createV1(DAG_CBOR_CODE, await sha256.digest(msg.data)).bytes
+  return (await entryCid(msg.data)).bytes
 }
 
 /** The gossipsub class exposes its live score parameters; its public interface does not. */
