@@ -18,7 +18,7 @@ import type { Author } from '../core/index.js'
 import { openBrowserStores } from '../p2p/browser-stores.js'
 import type { FlockNode } from '../p2p/node.js'
 import { EntryStore } from '../p2p/store.js'
-import { followsInLog, mergeNewestFirst } from '../p2p/timeline.js'
+import { followsInLog, homeTimeline } from '../p2p/timeline.js'
 import type {
   ClientEvent, FlockClient, ForkView, NetworkView, NotificationView, PostInput, PostView, ProfileInput, ProfileView
 } from './client.js'
@@ -39,7 +39,7 @@ export async function storedTimeline (author: string, store: EntryStore): Promis
   const node: StoredNode = {
     author: { id: author },
     store,
-    timeline: async (limit = 50) => await mergeNewestFirst(authors.map(a => store.newestFirst(a, Math.ceil(limit / authors.length))), limit)
+    timeline: async (limit = 50) => await homeTimeline(store, authors, limit)
   }
   // LocalClient's timeline() touches nothing of the node beyond StoredNode.
   return new LocalClient(node as FlockNode, [])

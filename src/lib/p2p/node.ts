@@ -28,10 +28,10 @@ import { sha256 } from 'multiformats/hashes/sha2'
 import {
   DISCOVERY_TOPIC, SYNC_PROTOCOL, TOPIC_PREFIX, authorTopic, checkTimestamp, createAnnouncement, createEntry, type Announcement,
   isAuthorId, isFlockError, verifyEntry, ForkError, FutureTimestampError, PrevMismatchError, SeqGapError,
-  type Author, type Bodies, type Entry, type EntryKind, type VerifiedEntry, type Want
+  type Author, type Bodies, type EntryKind, type VerifiedEntry, type Want
 } from '../core/index.js'
 import { EntryStore, collect } from './store.js'
-import { followsInLog, mergeNewestFirst } from './timeline.js'
+import { applyFollow, followsInLog, homeTimeline } from './timeline.js'
 import { flockMsgId, joinDiscovery, scoreTopic } from './gossip.js'
 import { requestSync, serveSync, type SyncProgress } from './sync.js'
 import { TrafficAccounting } from './accounting.js'
@@ -398,9 +398,7 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
 
   /** Newest-first entries of us and the authors we follow. */
   async timeline (limit = 50): Promise<VerifiedEntry[]> {
-    const authors = [this.author.id, ...this.#following]
-    const firstBatch = Math.ceil(limit / authors.length)
-    return await mergeNewestFirst(authors.map(a => this.store.newestFirst(a, firstBatch)), limit)
+    return await homeTimeline(this.store, [this.author.id, ...this.#following], limit)
   }
 
   connections (): ConnectionInfo[] {
@@ -574,18 +572,9 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
     for (const author of await followsInLog(this.store, this.author.id)) this.#following.add(author)
   }
 
-  #applyFollow (e: Entry): boolean {
-    if (e.kind === 'follow' && !this.#following.has(e.body.author) && e.body.author !== this.author.id) {
-      this.#following.add(e.body.author)
-      return true
-    }
-    if (e.kind === 'unfollow' && this.#following.delete(e.body.author)) return true
-    return false
-  }
-
   /** Our own log changed (locally, or restored from another device): follow what it says. */
   #applyOwn (v: VerifiedEntry): void {
-    if (!this.#applyFollow(v.entry)) return
+    if (!applyFollow(this.#following, this.author.id, v.entry)) return
     const e = v.entry
     if (e.kind === 'follow') this.#subscribe(e.body.author)
     if (e.kind === 'unfollow') this.#unsubscribe(e.body.author)

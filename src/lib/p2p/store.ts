@@ -66,8 +66,7 @@ export async function collect (chunks: Iterable<Uint8Array> | AsyncIterable<Uint
   return out
 }
 
-// A read of an absent key throws interface-store's NotFoundError on every backend; one read is
-// cheaper than has() followed by get().
+// A read of an absent key throws interface-store's NotFoundError on every backend.
 function isNotFound (err: unknown): boolean {
   return err instanceof Error && err.name === 'NotFoundError'
 }
@@ -86,8 +85,9 @@ export class EntryStore {
   async head (author: string): Promise<StoredHead | null> {
     if (this.#heads.has(author)) return this.#heads.get(author) ?? null
     let head: StoredHead | null = null
-    if (await this.#index.has(headKey(author))) {
-      const raw = dagCbor.decode<{ seq: number, cid: CID, ts: number }>(await this.#index.get(headKey(author)))
+    const stored = await this.#read(headKey(author))
+    if (stored !== undefined) {
+      const raw = dagCbor.decode<{ seq: number, cid: CID, ts: number }>(stored)
       head = { seq: raw.seq, cid: CID.asCID(raw.cid) as CID, ts: raw.ts }
     }
     this.#heads.set(author, head)
@@ -95,8 +95,14 @@ export class EntryStore {
   }
 
   async cidAt (author: string, seq: number): Promise<CID | undefined> {
+    const stored = await this.#read(logKey(author, seq))
+    return stored === undefined ? undefined : CID.decode(stored)
+  }
+
+  /** An index value, or undefined when the key is absent: one read rather than has() then get(). */
+  async #read (key: Key): Promise<Uint8Array | undefined> {
     try {
-      return CID.decode(await this.#index.get(logKey(author, seq)))
+      return await this.#index.get(key)
     } catch (err) {
       if (isNotFound(err)) return undefined
       throw err
@@ -321,9 +327,8 @@ export class EntryStore {
 
   /** The author's latest profile entry, if any is held. */
   async profile (author: string): Promise<VerifiedEntry<'profile'> | undefined> {
-    const key = profileKey(author)
-    if (!await this.#index.has(key)) return undefined
-    return await this.get(CID.decode(await this.#index.get(key))) as VerifiedEntry<'profile'> | undefined
+    const stored = await this.#read(profileKey(author))
+    return stored === undefined ? undefined : await this.get(CID.decode(stored)) as VerifiedEntry<'profile'> | undefined
   }
 
   async isDeleted (cid: CID): Promise<boolean> {

@@ -2,7 +2,7 @@
  * Reading a home timeline from an entry store, shared by the node and by the tab that shows the
  * stored timeline before its node is up (so the two agree entry for entry). No libp2p here.
  */
-import { decodeEntry } from '../core/index.js'
+import { decodeEntry, type Entry, type VerifiedEntry } from '../core/index.js'
 import type { EntryStore } from './store.js'
 
 /** Newest first across newest-first sources; on equal timestamps the earlier source comes first. */
@@ -29,9 +29,25 @@ export async function followsInLog (store: EntryStore, author: string): Promise<
   const head = await store.head(author)
   for await (const bytes of store.range(author, 1, head?.seq ?? 0)) {
     // Our own log was verified when it was stored; decoding is enough.
-    const e = decodeEntry(bytes)
-    if (e.kind === 'follow' && e.body.author !== author) following.add(e.body.author)
-    if (e.kind === 'unfollow') following.delete(e.body.author)
+    applyFollow(following, author, decodeEntry(bytes))
   }
   return [...following]
+}
+
+/** Apply one entry of `self`'s own log to the set it follows; true when the set changed. */
+export function applyFollow (following: Set<string>, self: string, e: Entry): boolean {
+  if (e.kind === 'follow' && !following.has(e.body.author) && e.body.author !== self) {
+    following.add(e.body.author)
+    return true
+  }
+  return e.kind === 'unfollow' && following.delete(e.body.author)
+}
+
+/**
+ * The newest `limit` entries of `authors` (a home timeline: us, then whom we follow). Each log's
+ * first read is sized for its share of the limit.
+ */
+export async function homeTimeline (store: EntryStore, authors: string[], limit: number): Promise<VerifiedEntry[]> {
+  const firstBatch = Math.ceil(limit / authors.length)
+  return await mergeNewestFirst(authors.map(a => store.newestFirst(a, firstBatch)), limit)
 }
