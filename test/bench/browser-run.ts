@@ -8,13 +8,9 @@
  * - browser_first_timeline_ms: A with a stored timeline; from navigation to the first entry rendered.
  */
 import { newUser, onboard, allowLoopbackIce, world } from '../e2e/browser.js'
+import { percentile } from './util.js'
 
 const ROUNDS = 5
-
-function median (xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.floor(s.length / 2)] as number
-}
 
 const w = await world()
 try {
@@ -51,8 +47,8 @@ try {
     timeline.push(performance.now() - t0)
   }
   process.stdout.write(JSON.stringify({
-    browser_first_timeline_ms: { value: Math.round(median(timeline)), unit: 'ms', rounds: timeline.map(Math.round) },
-    browser_direct_connection_ms: { value: Math.round(median(direct)), unit: 'ms', rounds: direct.map(Math.round) }
+    browser_first_timeline_ms: { value: Math.round(percentile(timeline, 50)), unit: 'ms', rounds: timeline.map(Math.round) },
+    browser_direct_connection_ms: { value: Math.round(percentile(direct, 50)), unit: 'ms', rounds: direct.map(Math.round) }
   }) + '\n')
 } finally {
   await w.close()

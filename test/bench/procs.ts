@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { createInterface } from 'node:readline'
 import { join } from 'node:path'
-import { repo, tempDir } from '../server/harness.js'
+import { repo, tempDir, type RelayReady } from '../server/harness.js'
 import { withTimeout } from './util.js'
 
 /** Node flags of every child: tsx for TypeScript, the repo's polyfill, a global WebSocket (Node 20). */
@@ -27,8 +27,6 @@ function profileArgs (name: string): string[] {
   // One directory per child: tsx's loader thread writes a profile of its own next to the main one.
   return dir === undefined || dir === '' ? [] : ['--cpu-prof', '--cpu-prof-dir', join(dir, `${name}-${Date.now()}`)]
 }
-
-export interface RelayReady { event: 'ready', peerId: string, multiaddrs: string[], http: string }
 
 export interface RelayProc {
   ready: RelayReady
