@@ -1,9 +1,9 @@
 import { describe, expect, test } from 'vitest'
 import {
-  AuthorLog, checkNext, checkTimestamp, createEntry, headOf, validateEntry, verifyEntry,
+  AuthorLog, checkNext, checkTimestamp, createEntry, decide, gossipVerdict, headOf, refusalError, validateEntry, verifyEntry,
   MAX_FUTURE_SKEW_MS, DuplicateEntryError, EntryDecodeError, EntrySchemaError, EntryTooLargeError, ForkError,
   FutureTimestampError, InvalidSignatureError, PrevMismatchError, SeqGapError, TimestampRegressionError,
-  WrongAuthorError, type Author, type VerifiedEntry
+  WrongAuthorError, type Author, type Decision, type GossipVerdict, type HeldLog, type VerifiedEntry
 } from '../../src/lib/core/index.js'
 import { T0, authorFromSeed, cborCid, decodeRaw, rejectsWith, signRaw, throwsWith } from './helpers.js'
 import * as dagCbor from '@ipld/dag-cbor'
@@ -292,5 +292,73 @@ describe('validateEntry runs the steps in order: size → decode → schema → 
 
   test('without a log, the chain step is skipped', async () => {
     await expect(validateEntry(x5.bytes, { now: T0 })).resolves.toBeDefined()
+  })
+})
+
+describe('decide, and the gossip verdict of each decision (PROTOCOL.md §8)', () => {
+  const held = (...entries: VerifiedEntry[]): HeldLog => {
+    const last = entries.at(-1)
+    return { author: a.id, head: last === undefined ? null : headOf(last) }
+  }
+  /** What a store holding `entries` knows when `v` arrives: its head, and the CID held at v's seq. */
+  const against = (v: VerifiedEntry, ...entries: VerifiedEntry[]): HeldLog => {
+    const h = held(...entries)
+    const at = entries[v.entry.seq - 1]
+    if (at !== undefined) h.atSeq = at.cid
+    return h
+  }
+
+  test('every decision, with its evidence, and its verdict', async () => {
+    const y2 = await createEntry(a, x1, 'post', { text: 'the other history' }, T0 + 1000)
+    const [b1] = await chain(b, 1, 'b')
+    const earlier = await signedAfter(a, x2, x2.entry.ts - 1)
+    const now = x2.entry.ts - MAX_FUTURE_SKEW_MS - 1
+    const rows: Array<[string, Decision, GossipVerdict]> = [
+      ['extends the log', decide(x3, against(x3, x1, x2), T0 + 10_000), 'accept'],
+      ['the first entry of an empty log', decide(x1, against(x1), T0), 'accept'],
+      ['already held', decide(x2, against(x2, x1, x2, x3), T0 + 10_000), 'ignore'],
+      ['another entry at a held seq', decide(y2, against(y2, x1, x2, x3), T0 + 10_000), 'ignore'],
+      ['another author', decide(b1 as VerifiedEntry, held(x1), T0 + 10_000), 'reject'],
+      ['a seq beyond the next', decide(x4, against(x4, x1, x2), T0 + 10_000), 'ignore'],
+      ['the next seq on another history', decide(x3, against(x3, x1, y2), T0 + 10_000), 'ignore'],
+      ['dated before its predecessor', decide(earlier, against(earlier, x1, x2), T0 + 10_000), 'reject'],
+      ['dated too far ahead', decide(x2, against(x2, x1), now), 'ignore']
+    ]
+    expect(rows.map(([label, d]) => [label, d.kind])).toEqual([
+      ['extends the log', 'append'],
+      ['the first entry of an empty log', 'append'],
+      ['already held', 'duplicate'],
+      ['another entry at a held seq', 'fork'],
+      ['another author', 'wrong-author'],
+      ['a seq beyond the next', 'gap'],
+      ['the next seq on another history', 'prev-mismatch'],
+      ['dated before its predecessor', 'regression'],
+      ['dated too far ahead', 'future']
+    ])
+    for (const [label, d, verdict] of rows) expect([label, gossipVerdict(d)]).toEqual([label, verdict])
+    expect(rows[3]?.[1]).toEqual({ kind: 'fork', seq: 2, held: x2.cid })
+    expect(rows[5]?.[1]).toEqual({ kind: 'gap', expected: 3 })
+    expect(rows[7]?.[1]).toEqual({ kind: 'regression', headTs: x2.entry.ts })
+  })
+
+  test('chain rules come before time: a gap dated in the future is a gap', () => {
+    expect(decide(x4, against(x4, x1), x4.entry.ts - MAX_FUTURE_SKEW_MS - 1).kind).toBe('gap')
+  })
+
+  test('no clock (null) leaves the timestamp to the caller', () => {
+    expect(decide(x2, against(x2, x1), null).kind).toBe('append')
+  })
+
+  test('each refusal has its typed error', async () => {
+    const y2 = await createEntry(a, x1, 'post', { text: 'y' }, T0 + 1000)
+    const h = against(y2, x1, x2)
+    const fork = decide(y2, h, null)
+    expect(fork.kind).toBe('fork')
+    if (fork.kind === 'append' || fork.kind === 'duplicate') return
+    const err = refusalError(y2, h, fork, x2)
+    expect(err).toBeInstanceOf(ForkError)
+    expect((err as ForkError<VerifiedEntry>).evidence.map(v => v.cid.toString())).toEqual([x2.cid.toString(), y2.cid.toString()])
+    expect(refusalError(x4, held(x1), { kind: 'gap', expected: 2 })).toMatchObject({ name: 'SeqGapError', expected: 2, got: 4 })
+    expect(refusalError(x2, held(x1), { kind: 'future', skewMs: 0, now: 0 })).toMatchObject({ name: 'FutureTimestampError' })
   })
 })

@@ -12,7 +12,7 @@
  */
 import { MAX_FUTURE_SKEW_MS } from './constants.js'
 import {
-  DuplicateEntryError, ForkError, FutureTimestampError, PrevMismatchError, SeqGapError,
+  DuplicateEntryError, FlockError, ForkError, FutureTimestampError, PrevMismatchError, SeqGapError,
   TimestampRegressionError, WrongAuthorError
 } from './errors.js'
 import { verifyEntry, type VerifiedEntry } from './entry.js'
@@ -29,28 +29,109 @@ export function headOf (v: VerifiedEntry): LogHead {
 }
 
 /**
- * Check that `next` directly extends a log whose latest entry is `head` (null: empty log).
- * Entries at or below the head are not judged here: AuthorLog tells duplicates from forks.
+ * What is held of one author's log when an entry of it arrives: its latest entry, and the CID held at
+ * the arriving entry's seq when that seq is at or below the head (undefined when none is recorded).
+ */
+export interface HeldLog {
+  author: string
+  head: LogHead | null
+  atSeq?: LogHead['cid']
+}
+
+/**
+ * What an arriving verified entry means for the log it claims to extend (PROTOCOL.md §6.2 steps 5–6,
+ * §7). Every intake path (gossip, sync, CAR import, our own publish) and the in-memory AuthorLog
+ * decide with this one function, so the duplicate, fork and chain rules exist once.
+ */
+export type Decision =
+  | { kind: 'append' }
+  | { kind: 'duplicate' }
+  | { kind: 'fork', seq: number, held: LogHead['cid'] }
+  | { kind: 'wrong-author' }
+  | { kind: 'gap', expected: number }
+  | { kind: 'prev-mismatch' }
+  | { kind: 'regression', headTs: number }
+  | { kind: 'future', skewMs: number, now: number }
+
+/** Every decision but append and duplicate: the entry is not stored. */
+export type Refusal = Exclude<Decision, { kind: 'append' | 'duplicate' }>
+
+/**
+ * Decide what `v` means against `held`. `now` (ms since epoch) judges the timestamp last, as the
+ * validation order says; null leaves time to the caller (AuthorLog checks the chain only).
+ */
+export function decide (v: VerifiedEntry, held: HeldLog, now: number | null = Date.now(), skewMs: number = MAX_FUTURE_SKEW_MS): Decision {
+  const e = v.entry
+  if (e.author !== held.author) return { kind: 'wrong-author' }
+  const head = held.head
+  const expected = (head?.seq ?? 0) + 1
+  if (e.seq < expected) {
+    // A seq already held: the same CID again is harmless, another one is proof of two histories.
+    if (held.atSeq === undefined || held.atSeq.equals(v.cid)) return { kind: 'duplicate' }
+    return { kind: 'fork', seq: e.seq, held: held.atSeq }
+  }
+  if (e.seq > expected) return { kind: 'gap', expected }
+  if (head !== null) {
+    if (e.prev === null || !head.cid.equals(e.prev)) return { kind: 'prev-mismatch' }
+    if (e.ts < head.ts) return { kind: 'regression', headTs: head.ts }
+  }
+  if (now !== null && e.ts > now + skewMs) return { kind: 'future', skewMs, now }
+  return { kind: 'append' }
+}
+
+/**
+ * The typed error of a refusal, for callers that throw. A fork needs the held entry itself as
+ * evidence, so the caller passes it.
+ */
+export function refusalError<E extends VerifiedEntry> (v: E, held: HeldLog, d: Refusal, heldEntry?: E): FlockError {
+  const e = v.entry
+  switch (d.kind) {
+    case 'wrong-author': return new WrongAuthorError(`entry by ${e.author} offered to the log of ${held.author}`)
+    case 'fork': {
+      if (heldEntry === undefined) throw new TypeError('a fork error needs the held entry as evidence')
+      return new ForkError(held.author, d.seq, [heldEntry, v] as const)
+    }
+    case 'gap': return new SeqGapError(d.expected, e.seq)
+    case 'prev-mismatch': return new PrevMismatchError(`seq ${e.seq} names prev ${String(e.prev)}, the log has ${held.head?.cid.toString() ?? 'nothing'}`)
+    case 'regression': return new TimestampRegressionError(`seq ${e.seq} has ts ${e.ts}, before its predecessor's ${d.headTs}`)
+    case 'future': return new FutureTimestampError(`ts ${e.ts} is ${e.ts - d.now} ms in the future (allowed ${d.skewMs})`)
+  }
+}
+
+/** How a gossip validator answers a decision (PROTOCOL.md §8's verdict table). */
+export type GossipVerdict = 'accept' | 'ignore' | 'reject'
+
+/**
+ * Forged or rule-breaking → reject (the sender loses score); stale, early, or a sign that we miss
+ * entries → ignore (not forwarded, no penalty); a new entry that extends the log → accept.
+ */
+export function gossipVerdict (d: Decision): GossipVerdict {
+  switch (d.kind) {
+    case 'append': return 'accept'
+    case 'wrong-author':
+    case 'regression': return 'reject'
+    case 'duplicate':
+    case 'future':
+    case 'gap':
+    case 'prev-mismatch':
+    case 'fork': return 'ignore'
+  }
+}
+
+/**
+ * Check that `next` directly extends a log whose latest entry is `head` (null: empty log), throwing
+ * the refusal's typed error. Entries at or below the head are DuplicateEntryError here: only a
+ * caller holding the log can tell duplicates from forks (AuthorLog, the entry store).
  */
 export function checkNext (author: string, head: LogHead | null, next: VerifiedEntry): void {
-  const e = next.entry
-  if (e.author !== author) throw new WrongAuthorError(`entry by ${e.author} offered to the log of ${author}`)
-  const expected = (head?.seq ?? 0) + 1
-  if (e.seq > expected) throw new SeqGapError(expected, e.seq)
-  if (e.seq < expected) throw new DuplicateEntryError(`seq ${e.seq} is at or below the head ${expected - 1}`)
-  if (head !== null) {
-    if (e.prev === null || !head.cid.equals(e.prev)) {
-      throw new PrevMismatchError(`seq ${e.seq} names prev ${String(e.prev)}, the log has ${head.cid.toString()}`)
-    }
-    if (e.ts < head.ts) throw new TimestampRegressionError(`seq ${e.seq} has ts ${e.ts}, before its predecessor's ${head.ts}`)
-  }
+  const d = decide(next, { author, head }, null)
+  if (d.kind === 'duplicate') throw new DuplicateEntryError(`seq ${next.entry.seq} is at or below the head ${head?.seq ?? 0}`)
+  if (d.kind !== 'append') throw refusalError(next, { author, head }, d)
 }
 
 /** Reject entries dated more than `skewMs` after `now` (both ms since epoch). */
 export function checkTimestamp (v: VerifiedEntry, now: number = Date.now(), skewMs: number = MAX_FUTURE_SKEW_MS): void {
-  if (v.entry.ts > now + skewMs) {
-    throw new FutureTimestampError(`ts ${v.entry.ts} is ${v.entry.ts - now} ms in the future (allowed ${skewMs})`)
-  }
+  if (v.entry.ts > now + skewMs) throw refusalError(v, { author: v.entry.author, head: null }, { kind: 'future', skewMs, now })
 }
 
 /** An in-memory log of one author, for replication and for tests. */
@@ -86,14 +167,13 @@ export class AuthorLog {
    * ForkError carrying both entries; the same entry again is a DuplicateEntryError.
    */
   check (v: VerifiedEntry): void {
-    if (v.entry.author !== this.author) throw new WrongAuthorError(`entry by ${v.entry.author} offered to the log of ${this.author}`)
-    const held = this.get(v.entry.seq)
-    if (held !== undefined) {
-      if (held.cid.equals(v.cid)) throw new DuplicateEntryError(`seq ${v.entry.seq} is already held`)
-      throw new ForkError(this.author, v.entry.seq, [held, v] as const)
-    }
     const head = this.head
-    checkNext(this.author, head === null ? null : headOf(head), v)
+    const held: HeldLog = { author: this.author, head: head === null ? null : headOf(head) }
+    const at = this.get(v.entry.seq)
+    if (at !== undefined) held.atSeq = at.cid
+    const d = decide(v, held, null)
+    if (d.kind === 'duplicate') throw new DuplicateEntryError(`seq ${v.entry.seq} is already held`)
+    if (d.kind !== 'append') throw refusalError(v, held, d, at)
   }
 
   /** Append `v` if it extends the log; fork evidence is recorded before the ForkError is thrown. */
