@@ -3,7 +3,7 @@ import type { ClientEvent, NotificationView } from '../../src/lib/app/client.js'
 import { NotificationsState } from '../../src/lib/state/notifications.svelte.js'
 import { ProfileState } from '../../src/lib/state/profile.svelte.js'
 import { TimelineState } from '../../src/lib/state/timeline.svelte.js'
-import { fakeClient, post } from './fake-client.js'
+import { fakeClient, ME, post } from './fake-client.js'
 
 const OTHER = '12D3KooWAdaAdaAdaAdaAdaAdaAdaAdaAdaAdaAdaAdaAdaAdaAd'
 
@@ -74,8 +74,8 @@ describe('NotificationsState', () => {
   it('counts unread until the page is viewed, and keeps new ones highlighted while it is', async () => {
     const client = fakeClient()
     const items: NotificationView[] = [
-      { kind: 'follow', entry: { cid: 'n1', author: OTHER, seq: 1, prev: null, ts: 10, kind: 'follow', body: {} } },
-      { kind: 'like', entry: { cid: 'n2', author: OTHER, seq: 2, prev: null, ts: 20, kind: 'like', body: { subject: 'p' } } }
+      { kind: 'follow', entry: { cid: 'n1', author: OTHER, seq: 1, prev: null, ts: 10, kind: 'follow', body: { author: ME } } },
+      { kind: 'like', entry: { cid: 'n2', author: OTHER, seq: 2, prev: null, ts: 20, kind: 'like', body: { subject: 'p', author: ME } } }
     ]
     client.notifications = async () => items
     const notes = new NotificationsState(client)
@@ -95,7 +95,7 @@ describe('NotificationsState', () => {
     vi.stubGlobal('localStorage', { getItem: (k: string) => data.get(k) ?? null, setItem: (k: string, v: string) => { data.set(k, v) } })
     try {
       const client = fakeClient()
-      client.notifications = async () => [{ kind: 'follow', entry: { cid: 'n1', author: OTHER, seq: 1, prev: null, ts: 10, kind: 'follow', body: {} } }]
+      client.notifications = async () => [{ kind: 'follow', entry: { cid: 'n1', author: OTHER, seq: 1, prev: null, ts: 10, kind: 'follow', body: { author: ME } } }]
       const first = new NotificationsState(client)
       first.refresh()
       await vi.waitFor(() => { expect(first.unread).toBe(1) })

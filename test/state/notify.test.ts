@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { NotificationView } from '../../src/lib/app/client.js'
+import type { NotificationKind, NotificationView } from '../../src/lib/app/client.js'
+import type { EntryView, PlainBody } from '../../src/lib/core/view.js'
 import {
   addSeen, groupNotifications, groupSentence, loadSeen, saveSeen, seenKey, unreadCount
 } from '../../src/lib/state/notify.js'
@@ -10,11 +11,15 @@ const BO = '12D3KooWBoBoBoBoBoBoBoBoBoBoBoBoBoBoBoBoBoBoBoBoBoBo'
 const CY = '12D3KooWCyCyCyCyCyCyCyCyCyCyCyCyCyCyCyCyCyCyCyCyCyCy'
 
 let n = 0
-function note (kind: NotificationView['kind'], author: string, ts: number, body: Record<string, unknown> = {}, authorName?: string): NotificationView {
+type EntryKindOf<N extends NotificationKind> = N extends 'reply' | 'mention' | 'quote' ? 'post' : N
+
+function note<N extends NotificationKind> (kind: N, author: string, ts: number, body: PlainBody<EntryKindOf<N>>, authorName?: string): NotificationView {
   const entryKind = kind === 'reply' || kind === 'mention' || kind === 'quote' ? 'post' : kind
+  // TypeScript does not follow EntryKindOf<N> through the ternary above; the signature keeps kind and body paired.
+  const entry = { cid: `bafy${++n}`, author, seq: n, prev: null, ts, kind: entryKind, body } as EntryView
   return {
     kind,
-    entry: { cid: `bafy${++n}`, author, seq: n, prev: null, ts, kind: entryKind, body },
+    entry,
     ...(authorName !== undefined ? { authorName } : {})
   }
 }
@@ -45,13 +50,13 @@ describe('groupNotifications', () => {
   })
 
   it('sorts by time even if the input is not', () => {
-    const groups = groupNotifications([note('reply', ADA, 1), note('reply', BO, 5)])
+    const groups = groupNotifications([note('reply', ADA, 1, { text: 'a' }), note('reply', BO, 5, { text: 'b' })])
     expect(groups.map(g => g.ts)).toEqual([5, 1])
   })
 
   it('marks a group unread when any member is unseen', () => {
-    const a = note('like', ADA, 10, { subject: 'bafyX' })
-    const b = note('like', BO, 9, { subject: 'bafyX' })
+    const a = note('like', ADA, 10, { subject: 'bafyX', author: ME })
+    const b = note('like', BO, 9, { subject: 'bafyX', author: ME })
     expect(groupNotifications([a, b], new Set([a.entry.cid, b.entry.cid]))[0]?.unread).toBe(false)
     expect(groupNotifications([a, b], new Set([b.entry.cid]))[0]?.unread).toBe(true)
     expect(unreadCount([a, b], new Set([b.entry.cid]))).toBe(1)
@@ -62,10 +67,10 @@ describe('groupNotifications', () => {
 describe('groupSentence', () => {
   const name = (a: { author: string, name?: string }): string => a.name ?? a.author.slice(8, 11)
   it('names one, two, or the first and a count', () => {
-    const one = groupNotifications([note('like', ADA, 3, { subject: 's' }, 'Ada')])[0]
-    const two = groupNotifications([note('follow', ADA, 3, {}, 'Ada'), note('follow', BO, 2, {}, 'Bo')])[0]
+    const one = groupNotifications([note('like', ADA, 3, { subject: 's', author: ME }, 'Ada')])[0]
+    const two = groupNotifications([note('follow', ADA, 3, { author: ME }, 'Ada'), note('follow', BO, 2, { author: ME }, 'Bo')])[0]
     const many = groupNotifications([
-      note('repost', ADA, 3, { subject: 's' }, 'Ada'), note('repost', BO, 2, { subject: 's' }), note('repost', CY, 1, { subject: 's' })
+      note('repost', ADA, 3, { subject: 's', author: ME }, 'Ada'), note('repost', BO, 2, { subject: 's', author: ME }), note('repost', CY, 1, { subject: 's', author: ME })
     ])[0]
     if (one === undefined || two === undefined || many === undefined) throw new Error('missing group')
     expect(groupSentence(one, name)).toEqual({ who: 'Ada', what: 'liked your post' })

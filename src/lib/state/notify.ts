@@ -32,9 +32,8 @@ export interface NotificationGroup {
 /** Oldest seen ids are forgotten beyond this; far more than one notifications() page holds. */
 export const MAX_SEEN = 500
 
-function subjectOf (n: NotificationView): string | undefined {
-  const subject = n.entry.body.subject
-  return typeof subject === 'string' ? subject : undefined
+function subjectOf ({ entry }: NotificationView): string | undefined {
+  return entry.kind === 'like' || entry.kind === 'repost' ? entry.body.subject : undefined
 }
 
 function groupKey (n: NotificationView): string {

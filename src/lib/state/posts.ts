@@ -3,12 +3,10 @@
  * item shows (a repost shows the reposted post), and the fields of a post body the UI renders.
  */
 import type { PostView } from '../app/client.js'
+import type { Media } from '../core/entry.js'
+import type { Plain } from '../core/view.js'
 
-export interface MediaRef {
-  cid: string
-  mime: string
-  alt: string
-}
+export type MediaRef = Plain<Media>
 
 /** Replace, in a new array, every post with `cid` (at top level or as a resolved repost) by fn(post). */
 export function patchPosts (list: readonly PostView[], cid: string, fn: (p: PostView) => PostView): PostView[] {
@@ -39,13 +37,11 @@ export function shownPost (item: PostView): PostView | undefined {
 
 /** CID of the post a repost points at, resolved or not. */
 export function repostSubject (item: PostView): string | undefined {
-  const subject = item.body.subject
-  return item.kind === 'repost' && typeof subject === 'string' ? subject : undefined
+  return item.kind === 'repost' ? item.body.subject : undefined
 }
 
 export function postTags (p: PostView): string[] {
-  const tags = p.body.tags
-  return Array.isArray(tags) ? tags.filter((t): t is string => typeof t === 'string') : []
+  return p.kind === 'post' ? p.body.tags ?? [] : []
 }
 
 /** Whether a timeline item is about `tag` (a repost counts when the reposted post is). */
@@ -55,26 +51,14 @@ export function hasTag (item: PostView, tag: string): boolean {
 }
 
 export function postMedia (p: PostView): MediaRef[] {
-  const media = p.body.media
-  if (!Array.isArray(media)) return []
-  const out: MediaRef[] = []
-  for (const m of media as unknown[]) {
-    if (typeof m !== 'object' || m === null) continue
-    const { cid, mime, alt } = m as Record<string, unknown>
-    if (typeof cid === 'string' && typeof mime === 'string') out.push({ cid, mime, alt: typeof alt === 'string' ? alt : '' })
-  }
-  return out
+  return p.kind === 'post' ? p.body.media ?? [] : []
 }
 
 /** The post a reply answers (its parent), if it is a reply. */
 export function replyParent (p: PostView): string | undefined {
-  const reply = p.body.reply
-  if (typeof reply !== 'object' || reply === null) return undefined
-  const parent = (reply as Record<string, unknown>).parent
-  return typeof parent === 'string' ? parent : undefined
+  return p.kind === 'post' ? p.body.reply?.parent : undefined
 }
 
 export function quoteOf (p: PostView): string | undefined {
-  const quote = p.body.quote
-  return typeof quote === 'string' ? quote : undefined
+  return p.kind === 'post' ? p.body.quote : undefined
 }
