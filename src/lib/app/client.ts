@@ -2,11 +2,16 @@
  * What the UI may ask of Flock. The tab that owns the node answers directly (LocalClient); other tabs
  * of the same profile forward the same calls to it over a BroadcastChannel (RemoteClient), so every
  * tab sees one node, one store and one identity. Everything crossing this interface is plain data
- * (structured-clonable): no CIDs, no class instances.
+ * (structured-clonable): no CIDs, no class instances. The errors it throws are in errors.ts.
  */
 import type { EntryView } from '../core/view.js'
+import type { EntrySource } from '../p2p/events.js'
 
-export interface PostView extends EntryView {
+/** An entry as a list shows it; EntryView is a union by kind, so this is one too. */
+export type PostView = EntryView & PostDetails
+
+/** What a list shows of an entry besides the entry itself. */
+export interface PostDetails {
   replies: number
   likes: number
   reposts: number
@@ -110,8 +115,14 @@ export interface PostInput {
   media?: MediaInput[]
 }
 
+/** The entry a write appended to our log. */
+export interface Written {
+  cid: string
+  seq: number
+}
+
 export type ClientEvent =
-  | { type: 'entry', entry: EntryView, source: 'local' | 'gossip' | 'sync' }
+  | { type: 'entry', entry: EntryView, source: EntrySource }
   | { type: 'network' }
   | { type: 'sync', sync: SyncView }
   | { type: 'fork', fork: ForkView }
@@ -124,15 +135,17 @@ export interface FlockClient {
   authorPosts (author: string, limit?: number): Promise<PostView[]>
   /** The entry with its thread: ancestors up to the root, then direct replies, oldest first. */
   thread (cid: string): Promise<{ ancestors: PostView[], focus: PostView | null, replies: PostView[] }>
-  post (input: PostInput): Promise<string>
-  like (cid: string): Promise<void>
-  repost (cid: string): Promise<void>
-  remove (cid: string): Promise<void>
-  follow (author: string): Promise<void>
-  unfollow (author: string): Promise<void>
+  post (input: PostInput): Promise<Written>
+  like (cid: string): Promise<Written>
+  repost (cid: string): Promise<Written>
+  remove (cid: string): Promise<Written>
+  /** Null when we already follow `author`: nothing was written. */
+  follow (author: string): Promise<Written | null>
+  /** Null when we did not follow `author`: nothing was written. */
+  unfollow (author: string): Promise<Written | null>
   following (): Promise<string[]>
   /** A profile entry replaces the previous one whole, so this carries the current avatar over unless told otherwise. */
-  setProfile (profile: ProfileInput): Promise<void>
+  setProfile (profile: ProfileInput): Promise<Written>
   profile (author: string): Promise<ProfileView>
   notifications (limit?: number): Promise<NotificationView[]>
   network (): Promise<NetworkView>
@@ -144,4 +157,54 @@ export interface FlockClient {
   /** Import a CAR of signed entries; returns how many new entries were stored. */
   importLog (car: Uint8Array): Promise<number>
   subscribe (listener: (event: ClientEvent) => void): () => void
+}
+
+/**
+ * The methods of FlockClient that ask the node something, by name: the clients that answer by asking
+ * another one (tabs.ts, starting-client.ts) forward these. `author` is a value each client holds, and
+ * `subscribe` stays in the tab that listens.
+ */
+export const CLIENT_METHODS = [
+  'timeline', 'authorPosts', 'thread', 'post', 'like', 'repost', 'remove', 'follow', 'unfollow', 'following',
+  'setProfile', 'profile', 'notifications', 'network', 'media', 'forks', 'exportLog', 'importLog'
+] as const satisfies ReadonlyArray<keyof FlockClient>
+
+export type ClientMethod = typeof CLIENT_METHODS[number]
+
+/** The methods of FlockClient that `List` leaves out, besides `author` and `subscribe`. */
+export type MissingMethods<List extends ReadonlyArray<keyof FlockClient>> = Exclude<keyof FlockClient, 'author' | 'subscribe' | List[number]>
+
+/** Compiles only when `Missing` is empty: a method added to FlockClient but not to CLIENT_METHODS is an error here that names it. */
+type NoneMissing<Missing extends never> = Missing
+type _EveryMethodListed = NoneMissing<MissingMethods<typeof CLIENT_METHODS>>
+
+/** Calls `method` of `client` by name, with arguments that arrived as plain data. */
+export async function callMethod (client: FlockClient, method: ClientMethod, args: unknown[]): Promise<unknown> {
+  const fn = client[method] as (...args: unknown[]) => Promise<unknown>
+  return await fn.apply(client, args)
+}
+
+/** A client whose methods, or some of them, hand their name and arguments to forward(). */
+export abstract class ForwardingClient {
+  protected abstract forward (method: ClientMethod, args: unknown[]): Promise<unknown>
+}
+
+/**
+ * A base class with the FlockClient methods `methods`, each forwarding to forward(): a subclass
+ * writes out only the methods it answers itself, and `implements FlockClient` still checks the whole.
+ */
+export function forwarding<M extends ClientMethod> (methods: readonly M[]): abstract new () => ForwardingClient & Pick<FlockClient, M> {
+  abstract class Forwarder extends ForwardingClient {
+    static {
+      for (const method of methods) {
+        Object.defineProperty(this.prototype, method, {
+          async value (this: Forwarder, ...args: unknown[]) { return await this.forward(method, args) },
+          writable: true,
+          configurable: true
+        })
+      }
+    }
+  }
+  // The loop above gives the prototype exactly these methods, which the compiler cannot follow.
+  return Forwarder as abstract new () => ForwardingClient & Pick<FlockClient, M>
 }

@@ -3,21 +3,20 @@
  * tabs' FlockClient calls over a BroadcastChannel; they see its events live. Calls and results are
  * structured-cloned, which the FlockClient contract (plain data only) allows.
  */
-import type { ClientEvent, FlockClient } from './client.js'
+import { CLIENT_METHODS, callMethod, forwarding, type ClientEvent, type ClientMethod, type FlockClient } from './client.js'
+import { ClientError } from './errors.js'
 
 export const NODE_LOCK = 'flock-node'
 const CHANNEL = 'flock-tabs'
 const CALL_TIMEOUT_MS = 60_000
 const HELLO_INTERVAL_MS = 500
 
-type Method = Exclude<keyof FlockClient, 'author' | 'subscribe'>
-
 type Message =
   | { type: 'hello' }
   | { type: 'leader', author: string }
-  | { type: 'call', id: string, method: Method, args: unknown[] }
+  | { type: 'call', id: string, method: ClientMethod, args: unknown[] }
   | { type: 'result', id: string, value: unknown }
-  | { type: 'error', id: string, name: string, message: string }
+  | { type: 'error', id: string, name: string, message: string, code?: string }
   | { type: 'event', event: ClientEvent }
 
 /** Answer other tabs' calls with `client`, and forward its events to them. Returns a stop function. */
@@ -28,12 +27,13 @@ export function serveTabs (client: FlockClient): () => void {
     const m = evt.data
     if (m.type === 'hello') return post({ type: 'leader', author: client.author })
     if (m.type !== 'call') return
-    const fn = client[m.method] as (...args: unknown[]) => Promise<unknown>
     Promise.resolve()
-      .then(async () => await fn.apply(client, m.args))
+      .then(async () => await callMethod(client, m.method, m.args))
       .then(
         value => { post({ type: 'result', id: m.id, value }) },
-        (err: Error) => { post({ type: 'error', id: m.id, name: err.name, message: err.message }) }
+        (err: Error) => {
+          post({ type: 'error', id: m.id, name: err.name, message: err.message, code: err instanceof ClientError ? err.code : undefined })
+        }
       )
   }
   const unsubscribe = client.subscribe(event => { post({ type: 'event', event }) })
@@ -44,9 +44,37 @@ export function serveTabs (client: FlockClient): () => void {
   }
 }
 
+/**
+ * An error thrown in the tab running the node, as this tab receives it: an Error's class does not
+ * survive the channel, so its name (and a ClientError's code) is what tells errors apart here.
+ */
 export class RemoteCallError extends Error {
-  constructor (override readonly name: string, message: string) {
+  constructor (override readonly name: string, message: string, readonly code?: string) {
     super(message)
+  }
+}
+
+/** The client of a tab that forwards every call to the tab running the node. */
+class RemoteClient extends forwarding(CLIENT_METHODS) implements FlockClient {
+  readonly author: string
+  readonly #call: (method: ClientMethod, args: unknown[]) => Promise<unknown>
+  readonly #listeners: Set<(event: ClientEvent) => void>
+
+  constructor (author: string, call: (method: ClientMethod, args: unknown[]) => Promise<unknown>, listeners: Set<(event: ClientEvent) => void>) {
+    super()
+    this.author = author
+    this.#call = call
+    this.#listeners = listeners
+  }
+
+  protected override async forward (method: ClientMethod, args: unknown[]): Promise<unknown> {
+    // An AbortSignal cannot cross a BroadcastChannel, so media() drops it; the leader applies its own timeout.
+    return await this.#call(method, args.filter(a => !(a instanceof AbortSignal)))
+  }
+
+  subscribe (listener: (event: ClientEvent) => void): () => void {
+    this.#listeners.add(listener)
+    return () => { this.#listeners.delete(listener) }
   }
 }
 
@@ -61,7 +89,7 @@ export async function connectToLeader (signal?: AbortSignal): Promise<FlockClien
     if (m.type === 'leader') announce?.(m.author)
     else if (m.type === 'event') for (const l of listeners) l(m.event)
     else if (m.type === 'result') pending.get(m.id)?.resolve(m.value)
-    else if (m.type === 'error') pending.get(m.id)?.reject(new RemoteCallError(m.name, m.message))
+    else if (m.type === 'error') pending.get(m.id)?.reject(new RemoteCallError(m.name, m.message, m.code))
   }
   // The leader may be starting (or another tab taking over): ask until one answers.
   let hello: ReturnType<typeof setInterval> | undefined
@@ -71,7 +99,7 @@ export async function connectToLeader (signal?: AbortSignal): Promise<FlockClien
     channel.postMessage({ type: 'hello' } satisfies Message)
     hello = setInterval(() => { channel.postMessage({ type: 'hello' } satisfies Message) }, HELLO_INTERVAL_MS)
   }).finally(() => { clearInterval(hello) })
-  const call = async (method: Method, args: unknown[]): Promise<unknown> => {
+  const call = async (method: ClientMethod, args: unknown[]): Promise<unknown> => {
     const id = crypto.randomUUID()
     let timer: ReturnType<typeof setTimeout> | undefined
     try {
@@ -85,18 +113,5 @@ export async function connectToLeader (signal?: AbortSignal): Promise<FlockClien
       pending.delete(id)
     }
   }
-  const methods: Method[] = [
-    'timeline', 'authorPosts', 'thread', 'post', 'like', 'repost', 'remove', 'follow', 'unfollow', 'following',
-    'setProfile', 'profile', 'notifications', 'network', 'media', 'forks', 'exportLog', 'importLog'
-  ]
-  const client = {
-    author,
-    subscribe: (listener: (event: ClientEvent) => void) => {
-      listeners.add(listener)
-      return () => { listeners.delete(listener) }
-    }
-  } as Record<string, unknown>
-  // An AbortSignal cannot cross a BroadcastChannel, so media() drops it; the leader applies its own timeout.
-  for (const m of methods) client[m] = async (...args: unknown[]) => await call(m, args.filter(a => !(a instanceof AbortSignal)))
-  return client as unknown as FlockClient
+  return new RemoteClient(author, call, listeners)
 }

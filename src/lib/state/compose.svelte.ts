@@ -112,7 +112,7 @@ export class ComposeState {
     this.#busy = true
     this.#error = undefined
     try {
-      const cid = await this.#client.post({
+      const { cid } = await this.#client.post({
         text: this.#text.trim(),
         ...(this.replyTo !== undefined ? { replyTo: this.replyTo } : {}),
         ...(this.#quote !== undefined ? { quote: this.#quote } : {}),

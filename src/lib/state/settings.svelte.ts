@@ -3,7 +3,8 @@
  * storage, exporting and importing the signed log as a CAR file, and wiping all local data.
  */
 import type { FlockClient } from '../app/client.js'
-import { persistStorage, relayList, saveRelays, wipeLocalData } from '../app/session.js'
+import { relayList, saveRelays } from '../app/relays.js'
+import { persistStorage, wipeLocalData } from '../app/session.js'
 import { downloadFile, readBytes } from './files.js'
 import { errorMessage } from './live.js'
 
