@@ -9,7 +9,7 @@
  * stdout carries exactly one line, the JSON ready event; everything else goes to stderr.
  */
 import { circuitRelayServer, type CircuitRelayService } from '@libp2p/circuit-relay-v2'
-import { gossipsub, StrictNoSign, type GossipSub } from '@libp2p/gossipsub'
+import type { GossipSub } from '@libp2p/gossipsub'
 import { identify, type Identify } from '@libp2p/identify'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
 import { noise } from '@libp2p/noise'
@@ -22,8 +22,8 @@ import { createSocket } from 'node:dgram'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { createServer as createNetServer, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { DISCOVERY_TOPIC } from '../lib/core/constants.js'
-import { flockMsgId, joinDiscovery } from '../lib/p2p/gossip.js'
+import { discovery } from '../lib/p2p/discovery.js'
+import { flockGossip } from '../lib/p2p/gossip.js'
 import { CircuitTraffic } from './circuit-traffic.js'
 import { HttpError, sendError, sendJson } from './http.js'
 import { loadOrCreateCertificate, loadOrCreateKey } from './keys.js'
@@ -81,15 +81,8 @@ async function createRelayNode (options: RelayOptions, privateKey: PrivateKey, c
           defaultDataLimit: options.circuitBytes
         }
       }),
-      pubsub: gossipsub({
-        // Must match the peers' gossip settings (src/lib/p2p/node.ts): unsigned messages identified
-        // by the CID of their content. A relay signing its forwards would be rejected by every peer.
-        globalSignaturePolicy: StrictNoSign,
-        msgIdFn: flockMsgId,
-        // Peers' subscriptions to author topics are not tracked, so they cost the relay nothing.
-        allowedTopics: [DISCOVERY_TOPIC],
-        ...(options.ipColocationWeight !== undefined ? { scoreParams: { IPColocationFactorWeight: options.ipColocationWeight } } : {})
-      }),
+      // The same gossip as every peer's (ids, signature policy), carrying the discovery topic only.
+      pubsub: flockGossip({ role: 'relay', ...(options.ipColocationWeight !== undefined ? { ipColocationFactorWeight: options.ipColocationWeight } : {}) }),
       identify: identify(),
       // Our connection monitor and peers' liveness checks ping the same connections at once.
       ping: ping({ maxInboundStreams: 8, maxOutboundStreams: 8 })
@@ -97,7 +90,7 @@ async function createRelayNode (options: RelayOptions, privateKey: PrivateKey, c
   })
   // The relay forwards announcements but neither announces itself (peers find it through /bootstrap)
   // nor dials the peers it hears of; forged or malformed ones are dropped and cost their sender.
-  joinDiscovery(libp2p.services.pubsub)
+  discovery()({ libp2p, pubsub: libp2p.services.pubsub }).start()
   return libp2p
 }
 

@@ -4,7 +4,7 @@
  * chain). Timed from the follow call, just before the dial, to the 'sync:done' that leaves the
  * fresh peer's store at head seq 10,000.
  *
- * The holder's log is written straight into its store (createEntry + appendMany): filling it
+ * The holder's log is imported straight into its store (createEntry + importEntries): filling it
  * through publish() would only time publishing. Runs in a bench worker.
  */
 import { createEntry, generateAuthor, type VerifiedEntry } from '../../src/lib/core/index.js'
@@ -45,7 +45,7 @@ export async function catchupJob (params: CatchupParams, io: WorkerIO): Promise<
       bytes += head.bytes.length
       batch.push(head)
       if (batch.length === 256 || i === params.entries) {
-        await holder.store.appendMany(batch)
+        await holder.importEntries(batch)
         batch = []
       }
     }
@@ -62,7 +62,7 @@ export async function catchupJob (params: CatchupParams, io: WorkerIO): Promise<
     const caughtUp = new Promise<number>((resolve) => {
       fresh.addEventListener('sync:done', (evt) => {
         syncDone.push({ received: evt.detail.received })
-        void fresh.store.head(author.id).then((h) => {
+        void fresh.logs.head(author.id).then((h) => {
           if ((h?.seq ?? 0) >= params.entries) resolve(performance.now())
         })
       })
@@ -72,7 +72,7 @@ export async function catchupJob (params: CatchupParams, io: WorkerIO): Promise<
     await fresh.follow(author.id)
     await fresh.libp2p.dial(holder.libp2p.getMultiaddrs(), { signal: AbortSignal.timeout(10_000) })
     const end = await withTimeout(caughtUp, params.timeoutMs, `fresh peer to hold ${params.entries} entries`)
-    const headSeq = (await fresh.store.head(author.id))?.seq ?? 0
+    const headSeq = (await fresh.logs.head(author.id))?.seq ?? 0
     return {
       entries: params.entries,
       seconds: (end - start) / 1000,

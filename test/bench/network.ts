@@ -221,7 +221,7 @@ export async function shardJob (params: ShardParams, io: WorkerIO): Promise<{ ga
             node.addEventListener('entry', (evt) => {
               const t = now()
               const { entry, source } = evt.detail
-              if (entry.entry.author !== cmd.author || entry.entry.kind !== 'post' || source === 'local') return
+              if (entry.entry.author !== cmd.author || entry.entry.kind !== 'post' || (source !== 'gossip' && source !== 'sync')) return
               const post = index.get(entry.entry.body.text)
               if (post !== undefined) void io.send({ type: 'delivery', post, at: t, source } satisfies Delivery)
             })
@@ -235,7 +235,7 @@ export async function shardJob (params: ShardParams, io: WorkerIO): Promise<{ ga
             for (const c of node.connections()) if (c.peerId === relayPeer) fromRelay.push([`${params.first + k} ${c.remoteAddr}`, c.bytesIn])
           })
           const snapshot: ShardSnapshot = {
-            bytesOut: nodes.reduce((sum, node) => sum + node.traffic.totals.bytesOut, 0),
+            bytesOut: nodes.reduce((sum, node) => sum + node.totals().bytesOut, 0),
             discoveryMessages,
             fromRelay,
             rssMiB: rssMiB()

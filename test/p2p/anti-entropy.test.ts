@@ -36,7 +36,7 @@ test('an entry gossip missed arrives by the periodic sync', async () => {
   await follower.idle()
 
   const missed = await createEntry(author.author, null, 'post', { text: 'gossip lost this one' })
-  expect(await author.store.append(missed)).toBe('added')
+  expect(await author.importEntries([missed])).toBe(1)
   const arrived = await new Promise<{ entry: VerifiedEntry, source: string }>((resolve, reject) => {
     const timer = setTimeout(() => { reject(new Error('the missed entry did not arrive within 10 s')) }, 10_000)
     follower.addEventListener('entry', (evt) => {
@@ -46,5 +46,5 @@ test('an entry gossip missed arrives by the periodic sync', async () => {
     })
   })
   expect(arrived.source).toBe('sync')
-  expect((await follower.store.head(author.author.id))?.cid.equals(missed.cid)).toBe(true)
+  expect((await follower.logs.head(author.author.id))?.cid.equals(missed.cid)).toBe(true)
 })

@@ -48,5 +48,5 @@ test('a plain Helia node fetches a Flock entry and a media block by CID over bit
   const v = await verifyEntry(bytes)
   expect(v.entry.kind === 'post' && v.entry.body.text).toBe('fetch me by CID')
   expect(await collect(helia.blockstore.get(mediaCid, { signal: AbortSignal.timeout(20_000) }))).toEqual(image)
-  expect(flock.served.blocks).toBeGreaterThanOrEqual(2)
+  expect(flock.served().blocks).toBeGreaterThanOrEqual(2)
 })

@@ -60,8 +60,8 @@ test.each([
   await me.idle()
 
   expect(asked).toMatchObject({ t: 'want', want: expect.arrayContaining([{ author: author.id, after: 0 }]) })
-  const head = await me.store.head(author.id)
+  const head = await me.logs.head(author.id)
   expect(head?.seq).toBe(bad - 1)
   expect(head?.cid.equals((log[bad - 2] as VerifiedEntry).cid)).toBe(true)
-  for (const seq of [bad, bad + 1, entries]) expect(await me.store.hasBlock((log[seq - 1] as VerifiedEntry).cid)).toBe(false)
+  for (const seq of [bad, bad + 1, entries]) expect(await me.logs.get((log[seq - 1] as VerifiedEntry).cid)).toBeUndefined()
 })

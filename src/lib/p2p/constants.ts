@@ -9,6 +9,10 @@ export const SYNC_MAX_ENTRIES_PER_AUTHOR = 20_000
 export const SYNC_WANTS_PER_REQUEST = 100
 /** Entries written to the stream, and to the store, per batch. */
 export const SYNC_WRITE_BATCH = 256
+/** Sync streams one peer may hold open to us at once per connection (libp2p's default, made explicit). */
+export const SYNC_MAX_INBOUND_STREAMS = 32
+/** Sync streams we open to one peer at once per connection; we run one exchange per peer at a time. */
+export const SYNC_MAX_OUTBOUND_STREAMS = 4
 /** How long one sync exchange may take before it is abandoned (and retried on the next trigger). */
 export const SYNC_TIMEOUT_MS = 60_000
 
@@ -34,6 +38,9 @@ export const RELAY_REDIAL_MAX_MS = 30_000
 /** Dial timeout; WebRTC dials sometimes hang, so they are retried (DESIGN §5). */
 export const DIAL_TIMEOUT_MS = 10_000
 export const DIAL_ATTEMPTS = 3
+
+/** How long fetching a block we don't hold may take before it fails. */
+export const BLOCK_FETCH_TIMEOUT_MS = 30_000
 
 /** Largest media file (an image after the app resized it); it travels as one bitswap block. */
 export const MAX_MEDIA_BYTES = 1024 * 1024

@@ -4,10 +4,48 @@
  * announcements carry their own signatures. A message's id is the CID of its bytes, so an entry
  * re-announced by many peers is one message; announcements carry a timestamp, so each is new.
  */
-import { TopicValidatorResult, type GossipSub } from '@libp2p/gossipsub'
+import { gossipsub, StrictNoSign, TopicValidatorResult, type GossipSub, type GossipSubComponents } from '@libp2p/gossipsub'
 import { createTopicScoreParams, type TopicScoreParams } from '@libp2p/gossipsub/score'
 import { InvalidAnnouncementError, entryCid, readAnnouncement, type Announcement } from '../core/index.js'
 import { DISCOVERY_TOPIC } from '../core/constants.js'
+
+export interface FlockGossipInit {
+  /**
+   * Weight of gossipsub's IP-colocation penalty. Peers reached through one relay share its address,
+   * and tests run every peer on 127.0.0.1, so callers tune it; by default gossipsub's (-5 beyond 10
+   * peers per IP).
+   */
+  ipColocationFactorWeight?: number
+  /**
+   * 'peer' (default) carries author topics and publishes to them; 'relay' carries the discovery topic
+   * only, so peers' author-topic subscriptions cost a relay nothing.
+   */
+  role?: 'peer' | 'relay'
+}
+
+/**
+ * The gossipsub service of every Flock node and relay. Message ids and the signature policy must agree
+ * on both, or forwarding breaks: a relay signing its forwards would be rejected by every peer.
+ */
+export function flockGossip (init: FlockGossipInit = {}): (components: GossipSubComponents) => GossipSub {
+  return gossipsub({
+    // Entries and announcements carry their own signatures; a gossip-layer signature would be
+    // verified again by every peer for each of its copies. The message id is the CID of the bytes,
+    // so a re-announced entry is the same message.
+    globalSignaturePolicy: StrictNoSign,
+    msgIdFn: flockMsgId,
+    ...(init.role === 'relay'
+      ? { allowedTopics: [DISCOVERY_TOPIC] }
+      : {
+          allowPublishToZeroTopicPeers: true,
+          ignoreDuplicatePublishError: true,
+          // Small networks (a few followers) would otherwise never form a mesh of the default size.
+          floodPublish: true,
+          Dlo: 1
+        }),
+    ...(init.ipColocationFactorWeight === undefined ? {} : { scoreParams: { IPColocationFactorWeight: init.ipColocationFactorWeight } })
+  })
+}
 
 export async function flockMsgId (msg: { data: Uint8Array }): Promise<Uint8Array> {
   return (await entryCid(msg.data)).bytes
@@ -22,7 +60,7 @@ interface ScoredGossipSub {
  * Make invalid messages on `topic` cost the sender score: js gossipsub scores no topic unless told
  * (DESIGN §5). Mesh-delivery penalties stay off: a quiet author or peer is not a fault.
  */
-export function scoreTopic (pubsub: GossipSub, topic: string): void {
+export function scoreTopic (pubsub: Pick<GossipSub, 'topicValidators'>, topic: string): void {
   (pubsub as unknown as ScoredGossipSub).score.params.topics[topic] = createTopicScoreParams({
     topicWeight: 1,
     invalidMessageDeliveriesWeight: -100,
@@ -65,15 +103,4 @@ export class AnnouncementGate {
     onValid?.(a)
     return TopicValidatorResult.Accept
   }
-}
-
-/**
- * Subscribe to the discovery topic as every node and relay does: invalid announcements cost their
- * sender score, and each accepted one (forwarded) goes to `onValid`.
- */
-export function joinDiscovery (pubsub: GossipSub, onValid?: (a: Announcement) => void): void {
-  scoreTopic(pubsub, DISCOVERY_TOPIC)
-  const gate = new AnnouncementGate()
-  pubsub.topicValidators.set(DISCOVERY_TOPIC, async (_from, msg) => await gate.verdict(msg.data, onValid))
-  pubsub.subscribe(DISCOVERY_TOPIC)
 }

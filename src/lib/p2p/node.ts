@@ -1,21 +1,26 @@
 /**
- * One Flock node definition for both runtimes: libp2p + Helia (bitswap) with gossipsub, discovery,
- * the sync protocol and the entry store. Runtimes (runtime-node.ts, the browser's) pass transports,
+ * The Flock node: the composition root of libp2p + Helia (bitswap) and Flock's services, one
+ * definition for both runtimes. Runtimes (runtime-node.ts, runtime-browser.ts) pass transports,
  * listen addresses and stores; everything else is decided here once.
  *
- * Data flows network → validate (core) → store → events, and compose → sign (core) → store → publish.
+ * Services, each `service(init)(components)` in the shape of js-libp2p's own:
+ * - feeds (feeds.ts): author topics, their gossip validators, publishing, the follow set
+ * - sync (sync.ts): the catch-up protocol, both sides, and when to run it
+ * - discovery (discovery.ts): the announcement topic, relay keep-alive, dialling peers we hear of
+ * - media (media.ts): media blocks over bitswap and the count of blocks served
+ * and the one intake pipeline (intake.ts) every arriving or written entry passes through.
+ *
+ * The app and the headless API use this class only through its public methods and typed events
+ * (events.ts); `libp2p` stays reachable for tests and benchmarks that drive the network itself.
  */
-import { gossipsub, StrictNoSign, TopicValidatorResult, type GossipSub } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
 import { noise } from '@libp2p/noise'
 import { ping } from '@libp2p/ping'
 import { yamux } from '@libp2p/yamux'
-import { logger } from '@libp2p/logger'
+import type { GossipSub } from '@libp2p/gossipsub'
 import { TypedEventEmitter } from '@libp2p/interface'
-import type { Connection, ConnectionGater, Ed25519PrivateKey, Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
+import type { ConnectionGater, Ed25519PrivateKey, Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { peerIdFromString } from '@libp2p/peer-id'
-import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { withBitswap } from '@helia/bitswap'
 import { withLibp2pLight } from '@helia/libp2p'
 import { createHeliaLight } from 'helia'
@@ -23,24 +28,23 @@ import { MemoryDatastore } from 'datastore-core'
 import type { Blockstore } from 'interface-blockstore'
 import type { Datastore } from 'interface-datastore'
 import type { Libp2pOptions } from 'libp2p'
-import { CID } from 'multiformats/cid'
-import { sha256 } from 'multiformats/hashes/sha2'
+import type { CID } from 'multiformats/cid'
 import {
-  DISCOVERY_TOPIC, SYNC_PROTOCOL, TOPIC_PREFIX, authorTopic, checkTimestamp, createAnnouncement, createEntry, type Announcement,
-  isAuthorId, isFlockError, verifyEntry, ForkError, FutureTimestampError, PrevMismatchError, SeqGapError,
-  type Author, type Bodies, type EntryKind, type VerifiedEntry, type Want
+  createEntry, isAuthorId, InvalidAuthorError, type Author, type Bodies, type EntryKind, type VerifiedEntry
 } from '../core/index.js'
-import { EntryStore, collect } from './store.js'
-import { applyFollow, followsInLog, homeTimeline } from './timeline.js'
-import { flockMsgId, joinDiscovery, scoreTopic } from './gossip.js'
-import { requestSync, serveSync, type SyncProgress } from './sync.js'
+import { EntryStore, type LogReader } from './store.js'
+import { followsInLog, homeTimeline } from './timeline.js'
+import { flockGossip } from './gossip.js'
+import { Intake } from './intake.js'
+import { Feeds, feeds } from './feeds.js'
+import { SyncService, isDirect, sync } from './sync.js'
+import { Discovery, discovery } from './discovery.js'
+import { Media, countServedBlocks, media } from './media.js'
 import { TrafficAccounting } from './accounting.js'
-import {
-  ANNOUNCE_BURST_MS, ANTI_ENTROPY_MS, DIAL_ATTEMPTS, DIAL_TIMEOUT_MS, DISCOVERY_INTERVAL_MS, MAX_MEDIA_BYTES, RELAY_REDIAL_MAX_MS, RELAY_REDIAL_MIN_MS,
-  SYNC_TIMEOUT_MS, SYNC_WANTS_PER_REQUEST
-} from './constants.js'
+import type { FlockNodeEvents } from './events.js'
 
-const log = logger('flock:node')
+export type { FlockNodeEvents, EntrySource, SyncProgress } from './events.js'
+export { isDirect } from './sync.js'
 
 export interface FlockNodeOptions {
   author: Author
@@ -55,11 +59,7 @@ export interface FlockNodeOptions {
   /** Bootstrap relays to keep a connection to. */
   relays?: string[]
   connectionGater?: ConnectionGater
-  /**
-   * Weight of gossipsub's IP-colocation penalty. Peers reached through one relay share its address,
-   * and tests run every peer on 127.0.0.1, so callers tune it; the default is gossipsub's (-5 beyond
-   * 10 peers per IP).
-   */
+  /** See FlockGossipInit. */
   ipColocationFactorWeight?: number
   maxConnections?: number
   /** How often to sync with a random peer carrying a followed author (ANTI_ENTROPY_MS by default). */
@@ -76,88 +76,49 @@ export interface ConnectionInfo {
   bytesOut: number
 }
 
-export interface FlockNodeEvents {
-  /** A new entry was stored (from us, gossip or sync). */
-  entry: CustomEvent<{ entry: VerifiedEntry, source: 'local' | 'gossip' | 'sync' }>
-  /** An author signed two entries at one seq. */
-  fork: CustomEvent<ForkError<VerifiedEntry>>
-  'sync:progress': CustomEvent<SyncProgress & { peer: string }>
-  'sync:done': CustomEvent<{ peer: string, received: number }>
-}
-
-/** The gossipsub class exposes peers' scores; its public interface does not. */
-interface ScoredGossipSub {
-  getScore: (peerId: string) => number
-}
-
-const RAW_CODE = 0x55
-
-/** Helia's view of the blockstore: reads fall back to bitswap for blocks we don't hold. */
-interface NetworkBlocks {
-  put: (cid: CID, bytes: Uint8Array) => unknown
-  get: (cid: CID, options?: { signal?: AbortSignal }) => AsyncIterable<Uint8Array> | Iterable<Uint8Array>
-}
-
-/**
- * Helia reads blocks from this store to answer bitswap wants; counting those reads (minus our own
- * media reads) tells how many blocks this node served to others.
- */
-function countReads (store: Blockstore, served: { blocks: number }, ownReads: Set<string>): Blockstore {
-  return new Proxy(store, {
-    get (target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver) as unknown
-      if (prop !== 'get' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value
-      return (cid: CID, options?: unknown) => {
-        if (!ownReads.has(cid.toString())) served.blocks++
-        return (value as (c: CID, o?: unknown) => unknown).call(target, cid, options)
-      }
-    }
-  })
-}
-
-
 type Services = { pubsub: GossipSub, identify: unknown, ping: unknown }
+
+interface Parts {
+  author: Author
+  store: EntryStore
+  libp2p: Libp2p<Services>
+  traffic: TrafficAccounting
+  media: Media
+  stop: () => Promise<void>
+  syncInit: { antiEntropyMs?: number }
+  discovery: { nodeKey: Ed25519PrivateKey, relays: string[] }
+}
 
 export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
   readonly author: Author
-  readonly store: EntryStore
   readonly libp2p: Libp2p<Services>
-  readonly traffic: TrafficAccounting
-  readonly #following = new Set<string>()
-  readonly #relays: Multiaddr[]
-  readonly #syncing = new Map<string, Promise<void>>()
-  readonly #syncAgain = new Set<string>()
-  readonly #dialing = new Set<string>()
-  readonly #timers = new Set<ReturnType<typeof setTimeout>>()
+  /** Read-only view of the replicated logs: writes go through publish, sync, gossip or importEntries. */
+  readonly logs: LogReader
+  readonly #store: EntryStore
+  readonly #traffic: TrafficAccounting
+  readonly #intake: Intake
+  readonly #feeds: Feeds
+  readonly #sync: SyncService
+  readonly #discovery: Discovery
+  readonly #media: Media
   readonly #stopHelia: () => Promise<void>
   #stopped = false
-
-  readonly #nodeKey: Ed25519PrivateKey
-  readonly #antiEntropyMs: number
-  /** Entries sent to peers over sync and blocks sent over bitswap: what this node contributed. */
-  readonly served: { entries: number, blocks: number }
-  readonly #ownReads: Set<string>
-  readonly #blocks: NetworkBlocks
-  readonly #sync = new Map<string, SyncProgress>()
   #publishing: Promise<unknown> = Promise.resolve()
 
-  private constructor (init: {
-    author: Author, store: EntryStore, libp2p: Libp2p<Services>, traffic: TrafficAccounting, relays: Multiaddr[],
-    served: { entries: number, blocks: number }, ownReads: Set<string>, blocks: NetworkBlocks, nodeKey: Ed25519PrivateKey,
-    antiEntropyMs: number, stop: () => Promise<void>
-  }) {
+  private constructor (parts: Parts) {
     super()
-    this.author = init.author
-    this.store = init.store
-    this.libp2p = init.libp2p
-    this.traffic = init.traffic
-    this.#relays = init.relays
-    this.#stopHelia = init.stop
-    this.#nodeKey = init.nodeKey
-    this.#antiEntropyMs = init.antiEntropyMs
-    this.served = init.served
-    this.#ownReads = init.ownReads
-    this.#blocks = init.blocks
+    this.author = parts.author
+    this.libp2p = parts.libp2p
+    this.#store = parts.store
+    this.logs = parts.store
+    this.#traffic = parts.traffic
+    this.#stopHelia = parts.stop
+    const pubsub = parts.libp2p.services.pubsub
+    this.#intake = new Intake({ store: parts.store, events: this, self: parts.author.id, onOwn: (v) => { this.#feeds.applyOwn(v) } })
+    this.#feeds = feeds()({ pubsub, intake: this.#intake, self: parts.author.id, onBehind: (peer) => { this.#sync.syncWith(peer) } })
+    this.#sync = sync(parts.syncInit)({ libp2p: parts.libp2p, pubsub, store: parts.store, intake: this.#intake, feeds: this.#feeds, events: this })
+    this.#discovery = discovery(parts.discovery)({ libp2p: parts.libp2p, pubsub })
+    this.#media = parts.media
   }
 
   static async create (options: FlockNodeOptions): Promise<FlockNode> {
@@ -174,23 +135,8 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
     const traffic = new TrafficAccounting()
     const nodeKey = options.nodeKey ?? await generateKeyPair('Ed25519')
     if (nodeKey.type !== 'Ed25519') throw new TypeError('the node key must be Ed25519: it signs discovery announcements')
-    const relays = (options.relays ?? []).map(a => multiaddr(a))
-    const pubsub = gossipsub({
-      // Entries and announcements carry their own signatures; a gossip-layer signature would be
-      // verified again by every peer for each of its copies. The message id is the CID of the bytes,
-      // so a re-announced entry is the same message.
-      globalSignaturePolicy: StrictNoSign,
-      msgIdFn: flockMsgId,
-      allowPublishToZeroTopicPeers: true,
-      ignoreDuplicatePublishError: true,
-      // Small networks (a few followers) would otherwise never form a mesh of the default size.
-      floodPublish: true,
-      Dlo: 1,
-      scoreParams: options.ipColocationFactorWeight === undefined ? {} : { IPColocationFactorWeight: options.ipColocationFactorWeight }
-    })
-    const served = { entries: 0, blocks: 0 }
-    const ownReads = new Set<string>()
-    const helia = withBitswap(withLibp2pLight(createHeliaLight({ blockstore: countReads(options.blockstore, served, ownReads), datastore: new MemoryDatastore() }), {
+    const counted = countServedBlocks(options.blockstore)
+    const helia = withBitswap(withLibp2pLight(createHeliaLight({ blockstore: counted.blockstore, datastore: new MemoryDatastore() }), {
       privateKey: nodeKey,
       datastore: new MemoryDatastore(),
       addresses: { listen: options.listen },
@@ -205,7 +151,7 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
       },
       metrics: () => traffic.metrics(),
       services: {
-        pubsub,
+        pubsub: flockGossip(options.ipColocationFactorWeight === undefined ? {} : { ipColocationFactorWeight: options.ipColocationFactorWeight }),
         identify: identify(),
         ping: ping({ maxOutboundStreams: 8 })
       }
@@ -217,12 +163,9 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
       store: new EntryStore(options.blockstore, options.datastore),
       libp2p,
       traffic,
-      relays,
-      served,
-      ownReads,
-      blocks: helia.blockstore,
-      nodeKey,
-      antiEntropyMs: options.antiEntropyMs ?? ANTI_ENTROPY_MS,
+      media: media()({ blocks: helia.blockstore, served: counted.served }),
+      syncInit: options.antiEntropyMs === undefined ? {} : { antiEntropyMs: options.antiEntropyMs },
+      discovery: { nodeKey, relays: options.relays ?? [] },
       stop: async () => {
         await helia.stop()
         await options.closeStores?.()
@@ -234,8 +177,7 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
     } catch (err) {
       // Half started is worse than not started: listeners, relay connections and bitswap would go
       // on serving from stores that are about to close.
-      node.#stopped = true
-      for (const t of node.#timers) clearTimeout(t)
+      await node.#stopServices()
       await helia.stop()
       throw err
     }
@@ -247,115 +189,33 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
   }
 
   get following (): string[] {
-    return [...this.#following]
+    return this.#feeds.following
   }
 
   async #start (): Promise<void> {
-    await this.#loadFollows()
-    await this.libp2p.handle(SYNC_PROTOCOL, (stream) => {
-      void serveSync(stream, this.store, { signal: AbortSignal.timeout(SYNC_TIMEOUT_MS) }).then(n => { this.served.entries += n })
-    })
-    this.#subscribe(this.author.id)
-    for (const a of this.#following) this.#subscribe(a)
-    this.libp2p.addEventListener('peer:identify', (evt) => {
-      const { peerId, protocols, connection } = evt.detail
-      if (protocols.includes(SYNC_PROTOCOL) && connection.limits === undefined) this.syncWith(peerId)
-    })
-    this.libp2p.services.pubsub.addEventListener('subscription-change', (evt) => {
-      const { peerId, subscriptions } = evt.detail
-      // A post published before its author heard our subscription never reaches us by gossip, and
-      // the sync on connecting may have run before it: ask again once the author's side has joined.
-      if (subscriptions.some(s => s.subscribe && this.#followsTopic(s.topic))) this.syncWith(peerId)
-    })
-    // A browser is dialable only once a relay reservation gives it a circuit address; an announcement
-    // made before that is useless to its readers, so tell them again as soon as our addresses change.
-    this.libp2p.addEventListener('self:peer:update', (evt) => {
-      const addrs = (p: { addresses: Array<{ multiaddr: Multiaddr }> } | undefined): string =>
-        (p?.addresses ?? []).map(a => a.multiaddr.toString()).sort().join(' ')
-      if (addrs(evt.detail.peer) !== addrs(evt.detail.previous)) this.#announce()
-    })
-    // A valid announcement of another peer is forwarded, and that peer dialled.
-    joinDiscovery(this.libp2p.services.pubsub, (a) => {
-      if (a.peerId !== this.peerId.toString()) void this.#discovered(a)
-    })
-    this.#announceEvery(DISCOVERY_INTERVAL_MS)
-    this.libp2p.addEventListener('peer:disconnect', (evt) => {
-      const relay = this.#relays.find(r => r.getComponents().some(c => c.value === evt.detail.toString()))
-      if (relay !== undefined) this.#keepRelay(relay, RELAY_REDIAL_MIN_MS)
-    })
-    for (const relay of this.#relays) this.#keepRelay(relay, 0)
-    this.#antiEntropy()
+    this.#feeds.start(await followsInLog(this.#store, this.author.id))
+    await this.#sync.start()
+    this.#discovery.start()
+    this.libp2p.addEventListener('connection:open', this.#onConnection)
+    this.libp2p.addEventListener('connection:close', this.#onConnection)
   }
 
-  async #discovered (a: Announcement): Promise<void> {
-    const id = peerIdFromString(a.peerId)
-    // Its newest addresses replace older ones: a reservation that expired is no address to try first.
-    await this.libp2p.peerStore.patch(id, { multiaddrs: a.addrs }).catch((err: Error) => { log('peer store refused %s: %s', a.peerId, err.message) })
-    if (this.#stopped || this.libp2p.getConnections(id).length > 0 || this.#dialing.has(a.peerId)) return
-    // Dial by id, so libp2p tries the addresses in its own order (direct before relayed).
-    await this.#dial(id)
+  readonly #onConnection = (evt: CustomEvent<{ remotePeer: PeerId, status: string }>): void => {
+    this.dispatchEvent(new CustomEvent('connection', { detail: { peer: evt.detail.remotePeer.toString(), open: evt.detail.status === 'open' } }))
   }
 
-  /** Tell the discovery topic how to reach us: our addresses, signed with the node key. */
-  #announce (): void {
-    if (this.#stopped) return
-    const self = `/p2p/${this.peerId.toString()}`
-    // Our own id at the end of each address is implied by the signing key.
-    const addrs = this.libp2p.getMultiaddrs().map(ma => ma.toString().endsWith(self) ? ma.decapsulate(self) : ma)
-    // Without an address (a browser before its first relay reservation) there is nothing to tell.
-    if (addrs.length === 0) return
-    void createAnnouncement(this.#nodeKey, addrs)
-      .then(async bytes => await this.libp2p.services.pubsub.publish(DISCOVERY_TOPIC, bytes))
-      .catch((err: Error) => { log('announcement not sent: %s', err.message) })
-  }
-
-  #announceEvery (ms: number): void {
-    this.#later(ms, () => {
-      this.#announce()
-      this.#announceEvery(ms)
-    })
-  }
-
-  /** Run `fn` after `ms` unless the node stops first (stop() clears every pending timer). */
-  #later (ms: number, fn: () => void): void {
-    if (this.#stopped) return
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer)
-      if (!this.#stopped) fn()
-    }, ms)
-    this.#timers.add(timer)
-  }
-
-  #followsTopic (topic: string): boolean {
-    if (!topic.startsWith(TOPIC_PREFIX)) return false
-    const author = topic.slice(TOPIC_PREFIX.length)
-    return author === this.author.id || this.#following.has(author)
-  }
-
-  /**
-   * Every so often, sync with one direct peer that carries an author we follow. Gossip alone can
-   * lose a post (published while a mesh was re-forming, or dropped under load) and nothing else
-   * would fetch it until that author posts again; this bounds how long such a hole stays open.
-   */
-  #antiEntropy (): void {
-    this.#later(this.#antiEntropyMs, () => {
-      const pubsub = this.libp2p.services.pubsub
-      const candidates = new Set<string>()
-      for (const author of [this.author.id, ...this.#following]) {
-        for (const p of pubsub.getSubscribers(authorTopic(author))) candidates.add(p.toString())
-      }
-      const direct = this.libp2p.getConnections().filter(c => isDirect(c) && candidates.has(c.remotePeer.toString()))
-      const pick = direct[Math.floor(Math.random() * direct.length)]
-      if (pick !== undefined) this.syncWith(pick.remotePeer)
-      this.#antiEntropy()
-    })
+  async #stopServices (): Promise<void> {
+    this.#stopped = true
+    this.libp2p.removeEventListener('connection:open', this.#onConnection)
+    this.libp2p.removeEventListener('connection:close', this.#onConnection)
+    this.#discovery.stop()
+    await this.#sync.stop().catch(() => {})
+    this.#feeds.stop()
   }
 
   async stop (): Promise<void> {
     if (this.#stopped) return
-    this.#stopped = true
-    for (const t of this.#timers) clearTimeout(t)
-    this.#timers.clear()
+    await this.#stopServices()
     await this.#stopHelia()
   }
 
@@ -370,40 +230,57 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
   }
 
   async #publishNow<K extends EntryKind> (kind: K, body: Bodies[K]): Promise<VerifiedEntry<K>> {
-    const head = await this.store.head(this.author.id)
-    const prev = head === null ? null : await this.store.get(head.cid) ?? null
+    const head = await this.#store.head(this.author.id)
+    const prev = head === null ? null : await this.#store.get(head.cid) ?? null
     const v = await createEntry(this.author, prev, kind, body)
-    await this.store.append(v)
-    this.#applyOwn(v)
-    this.dispatchEvent(new CustomEvent('entry', { detail: { entry: v, source: 'local' } }))
-    await this.libp2p.services.pubsub.publish(authorTopic(this.author.id), v.bytes).catch((err: Error) => {
-      // No peer listening yet is normal: followers catch up through sync when they connect.
-      log('publish of %s reached no peer: %s', v.cid, err.message)
-    })
+    const { refused } = await this.#intake.ingest(this.author.id, [v], 'local')
+    if (refused !== undefined) throw refused.error
+    await this.#feeds.publish(v)
     return v
   }
 
+  /** Follow `author`: null when already following (or it is us), else the follow entry written. */
   async follow (author: string): Promise<VerifiedEntry | null> {
-    if (!isAuthorId(author)) throw new TypeError('not an author id')
-    if (author === this.author.id || this.#following.has(author)) return null
+    if (!isAuthorId(author)) throw new InvalidAuthorError(`"${author}" is not an author id`)
+    if (author === this.author.id || this.#feeds.isFollowing(author)) return null
     const v = await this.publish('follow', { author })
-    this.syncAll()
+    this.#sync.syncAll()
     return v
   }
 
+  /** Unfollow `author`: null when not following, else the unfollow entry written. */
   async unfollow (author: string): Promise<VerifiedEntry | null> {
-    if (!this.#following.has(author)) return null
+    if (!this.#feeds.isFollowing(author)) return null
     return await this.publish('unfollow', { author })
+  }
+
+  /**
+   * Take in entries from outside the network (a CAR backup): grouped by author and ordered by seq,
+   * each group through the intake pipeline like any other. Returns how many were new.
+   */
+  async importEntries (entries: VerifiedEntry[]): Promise<number> {
+    const byAuthor = new Map<string, VerifiedEntry[]>()
+    for (const v of entries) {
+      const list = byAuthor.get(v.entry.author) ?? []
+      list.push(v)
+      byAuthor.set(v.entry.author, list)
+    }
+    let added = 0
+    for (const [author, list] of byAuthor) {
+      list.sort((a, b) => a.entry.seq - b.entry.seq)
+      added += (await this.#intake.ingest(author, list, 'import')).added.length
+    }
+    return added
   }
 
   /** Newest-first entries of us and the authors we follow. */
   async timeline (limit = 50): Promise<VerifiedEntry[]> {
-    return await homeTimeline(this.store, [this.author.id, ...this.#following], limit)
+    return await homeTimeline(this.#store, this.#feeds.authors, limit)
   }
 
   connections (): ConnectionInfo[] {
     return this.libp2p.getConnections().map(c => {
-      const counter = this.traffic.forConnection(c)
+      const counter = this.#traffic.forConnection(c)
       return {
         peerId: c.remotePeer.toString(),
         remoteAddr: c.remoteAddr.toString(),
@@ -414,218 +291,62 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
     })
   }
 
+  /** Bytes through every connection since the node started. */
+  totals (): { bytesIn: number, bytesOut: number } {
+    return { ...this.#traffic.totals }
+  }
+
+  /** Entries sent to peers over sync and blocks sent over bitswap: what this node contributed. */
+  served (): { entries: number, blocks: number } {
+    return { entries: this.#sync.served, blocks: this.#media.served }
+  }
+
+  /** Peers subscribed to `author`'s topic right now: who receives that author's next post live. */
+  topicPeers (author: string): string[] {
+    return this.#feeds.subscribers(author)
+  }
+
+  multiaddrs (): string[] {
+    return this.libp2p.getMultiaddrs().map(a => a.toString())
+  }
+
+  /** Peer ids of our bootstrap relays. */
+  relayIds (): string[] {
+    return this.#discovery.relayIds
+  }
+
   gossipScore (peerId: string): number {
-    return (this.libp2p.services.pubsub as unknown as ScoredGossipSub).getScore(peerId)
+    // The gossipsub class exposes peers' scores; its public interface does not.
+    return (this.libp2p.services.pubsub as unknown as { getScore: (id: string) => number }).getScore(peerId)
   }
 
   /** Catch up with every connected peer that speaks the sync protocol over a direct connection. */
   syncAll (): void {
-    const seen = new Set<string>()
-    for (const c of this.libp2p.getConnections()) {
-      const id = c.remotePeer.toString()
-      if (!seen.has(id) && isDirect(c)) {
-        seen.add(id)
-        this.syncWith(c.remotePeer)
-      }
-    }
+    this.#sync.syncAll()
   }
 
   /** Catch up with one peer; concurrent requests for the same peer collapse into one more round. */
   syncWith (peer: PeerId): void {
-    const key = peer.toString()
-    if (this.#syncing.has(key)) {
-      this.#syncAgain.add(key)
-      return
-    }
-    const run = (async () => {
-      do {
-        this.#syncAgain.delete(key)
-        await this.#syncOnce(peer).catch((err: Error) => { log('sync with %s failed: %s', key, err.message) })
-      } while (this.#syncAgain.has(key) && !this.#stopped)
-    })().finally(() => {
-      this.#syncing.delete(key)
-      this.#sync.delete(key)
-    })
-    this.#syncing.set(key, run)
+    this.#sync.syncWith(peer)
   }
 
-  /** Sync in flight, summed over peers: what a "syncing 340 of 1,000 entries from 2 peers" line needs. */
+  /** Sync in flight, summed over peers. */
   syncSummary (): { active: boolean, received: number, expected: number, peers: number } {
-    let received = 0
-    let expected = 0
-    for (const p of this.#sync.values()) {
-      received += p.received
-      expected += p.expected
-    }
-    return { active: this.#sync.size > 0, received, expected, peers: this.#sync.size }
-  }
-
-  /** Store a media file (one raw block, a valid single-leaf UnixFS file) and return its CID. */
-  async addMedia (bytes: Uint8Array): Promise<CID> {
-    if (bytes.length > MAX_MEDIA_BYTES) throw new RangeError(`media of ${bytes.length} bytes exceeds ${MAX_MEDIA_BYTES}`)
-    const cid = CID.createV1(RAW_CODE, await sha256.digest(bytes))
-    await this.#blocks.put(cid, bytes)
-    return cid
-  }
-
-  /** A block (media file or entry) by CID: from our store, or fetched from connected peers over bitswap. */
-  async block (cid: CID, signal?: AbortSignal): Promise<Uint8Array> {
-    const key = cid.toString()
-    this.#ownReads.add(key)
-    try {
-      return await collect(this.#blocks.get(cid, { signal: signal ?? AbortSignal.timeout(30_000) }))
-    } finally {
-      this.#ownReads.delete(key)
-    }
+    return this.#sync.summary()
   }
 
   /** Resolves when every sync in flight has finished. */
   async idle (): Promise<void> {
-    while (this.#syncing.size > 0) await Promise.all(this.#syncing.values())
+    await this.#sync.idle()
   }
 
-  async #syncOnce (peer: PeerId): Promise<void> {
-    const conn = this.libp2p.getConnections(peer).find(isDirect)
-    if (conn === undefined || this.#stopped) return
-    let pending = [this.author.id, ...this.#following]
-    let total = 0
-    for (let round = 0; pending.length > 0 && round < 1000 && !this.#stopped; round++) {
-      // A want frame must fit in one sync frame: ask for a bounded batch of authors per exchange.
-      const batch = pending.slice(0, SYNC_WANTS_PER_REQUEST)
-      pending = pending.slice(SYNC_WANTS_PER_REQUEST)
-      const wants: Want[] = []
-      for (const author of batch) wants.push({ author, after: (await this.store.head(author))?.seq ?? 0 })
-      const stream = await conn.newStream(SYNC_PROTOCOL, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })
-      const result = await requestSync(stream, this.store, wants, {
-        signal: AbortSignal.timeout(SYNC_TIMEOUT_MS),
-        onProgress: (p) => {
-          this.#sync.set(peer.toString(), p)
-          this.dispatchEvent(new CustomEvent('sync:progress', { detail: { ...p, peer: peer.toString() } }))
-        },
-        onEntries: (entries) => {
-          for (const v of entries) {
-            if (v.entry.author === this.author.id) this.#applyOwn(v)
-            this.dispatchEvent(new CustomEvent('entry', { detail: { entry: v, source: 'sync' } }))
-          }
-        }
-      })
-      total += result.received
-      // The responder capped some ranges: ask again for those authors, from where we now are.
-      pending.push(...result.more)
-    }
-    // Forget this peer's progress first, so a summary taken on sync:done no longer counts it.
-    this.#sync.delete(peer.toString())
-    this.dispatchEvent(new CustomEvent('sync:done', { detail: { peer: peer.toString(), received: total } }))
+  /** Store a media file (one raw block) and return its CID. */
+  async addMedia (bytes: Uint8Array): Promise<CID> {
+    return await this.#media.add(bytes)
   }
 
-  #subscribe (author: string): void {
-    const topic = authorTopic(author)
-    const pubsub = this.libp2p.services.pubsub
-    scoreTopic(pubsub, topic)
-    pubsub.topicValidators.set(topic, async (from, msg) => await this.#validateGossip(author, msg.data, from))
-    pubsub.subscribe(topic)
-  }
-
-  #unsubscribe (author: string): void {
-    const topic = authorTopic(author)
-    const pubsub = this.libp2p.services.pubsub
-    pubsub.unsubscribe(topic)
-    pubsub.topicValidators.delete(topic)
-  }
-
-  /**
-   * Gossip verdicts (DESIGN §4): forged or malformed → reject, so the sender loses score; already
-   * held, out of order or early → ignore; otherwise store and accept so it spreads.
-   */
-  async #validateGossip (author: string, data: Uint8Array, from: PeerId): Promise<TopicValidatorResult> {
-    let v: VerifiedEntry
-    try {
-      v = await verifyEntry(data)
-      if (v.entry.author !== author) return TopicValidatorResult.Reject
-      checkTimestamp(v)
-    } catch (err) {
-      if (err instanceof FutureTimestampError) return TopicValidatorResult.Ignore
-      return TopicValidatorResult.Reject
-    }
-    try {
-      const result = await this.store.append(v)
-      if (result === 'duplicate') return TopicValidatorResult.Ignore
-    } catch (err) {
-      if (err instanceof ForkError) {
-        this.dispatchEvent(new CustomEvent('fork', { detail: err as ForkError<VerifiedEntry> }))
-        return TopicValidatorResult.Ignore
-      }
-      if (err instanceof SeqGapError || err instanceof PrevMismatchError) {
-        // We missed entries (or hold a different history): fetch the range from whoever sent this.
-        this.syncWith(from)
-        return TopicValidatorResult.Ignore
-      }
-      if (isFlockError(err)) return TopicValidatorResult.Reject
-      throw err
-    }
-    if (v.entry.author === this.author.id) this.#applyOwn(v)
-    this.dispatchEvent(new CustomEvent('entry', { detail: { entry: v, source: 'gossip' } }))
-    return TopicValidatorResult.Accept
-  }
-
-  async #loadFollows (): Promise<void> {
-    for (const author of await followsInLog(this.store, this.author.id)) this.#following.add(author)
-  }
-
-  /** Our own log changed (locally, or restored from another device): follow what it says. */
-  #applyOwn (v: VerifiedEntry): void {
-    if (!applyFollow(this.#following, this.author.id, v.entry)) return
-    const e = v.entry
-    if (e.kind === 'follow') this.#subscribe(e.body.author)
-    if (e.kind === 'unfollow') this.#unsubscribe(e.body.author)
-  }
-
-  async #dial (peer: PeerId): Promise<Connection | undefined> {
-    const key = peer.toString()
-    this.#dialing.add(key)
-    try {
-      for (let attempt = 1; attempt <= DIAL_ATTEMPTS && !this.#stopped; attempt++) {
-        try {
-          return await this.libp2p.dial(peer, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })
-        } catch (err) {
-          log('dial %s attempt %d failed: %s', key, attempt, (err as Error).message)
-        }
-      }
-      return undefined
-    } finally {
-      this.#dialing.delete(key)
-    }
-  }
-
-  /** Announce soon after reaching a relay (ANNOUNCE_BURST_MS says when and why). */
-  #announceBurst (): void {
-    for (const delay of ANNOUNCE_BURST_MS) this.#later(delay, () => { this.#announce() })
-  }
-
-  /** Keep a connection to a bootstrap relay, redialling with exponential backoff while it is down. */
-  #keepRelay (relay: Multiaddr, delay: number): void {
-    this.#later(delay, () => {
-      const id = relay.getComponents().findLast(c => c.name === 'p2p')?.value
-      if (id !== undefined && this.libp2p.getConnections().some(c => c.remotePeer.toString() === id)) return
-      this.libp2p.dial(relay, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) }).then(
-        () => {
-          log('connected to relay %s', relay)
-          this.#announceBurst()
-        },
-        (err: Error) => {
-          const next = Math.min(RELAY_REDIAL_MAX_MS, Math.max(RELAY_REDIAL_MIN_MS, delay * 2))
-          log('relay %s unreachable (%s); retrying in %d ms', relay, err.message, next)
-          this.#keepRelay(relay, next)
-        }
-      )
-    })
+  /** A block (media file or entry) by CID: from our store, or fetched from connected peers over bitswap. */
+  async block (cid: CID, signal?: AbortSignal): Promise<Uint8Array> {
+    return await this.#media.get(cid, signal)
   }
 }
-
-/** Direct: not carried by a relay. A WebRTC address names the relay that signalled it, yet is direct. */
-export function isDirect (c: Connection): boolean {
-  const addr = c.remoteAddr.toString()
-  return c.limits === undefined && (!addr.includes('/p2p-circuit') || addr.includes('/webrtc'))
-}
-
-

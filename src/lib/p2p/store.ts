@@ -5,13 +5,16 @@
  *
  * Appends are serialised per author: gossip and sync may deliver the same author's entries at once,
  * and the chain check must see the head the previous append wrote.
+ *
+ * Only the replicated log lives here. What the app derives from it (threads, counts, notifications,
+ * profiles, tombstones) is the read model in app/read-model.ts, fed by the node's entry events.
  */
 import * as dagCbor from '@ipld/dag-cbor'
 import { Key, type Datastore } from 'interface-datastore'
 import type { Blockstore } from 'interface-blockstore'
 import { CID } from 'multiformats/cid'
 import {
-  FlockError, ForkError, checkNext, restoreVerified, type LogHead, type VerifiedEntry
+  FlockError, decide, refusalError, restoreVerified, type HeldLog, type LogHead, type Refusal, type VerifiedEntry
 } from '../core/index.js'
 
 export interface StoredHead extends LogHead {
@@ -21,6 +24,14 @@ export interface StoredHead extends LogHead {
 }
 
 export type AppendResult = 'added' | 'duplicate'
+
+/** What appendMany did with a batch. */
+export interface Appended {
+  added: VerifiedEntry[]
+  duplicates: number
+  /** The first entry not stored, why (core's decision), and its typed error; nothing after it was looked at. */
+  refused?: { entry: VerifiedEntry, decision: Refusal, error: FlockError }
+}
 
 /** The index names a block the blockstore does not hold: storage was damaged outside this code. */
 export class StoreCorruptionError extends FlockError {
@@ -41,13 +52,6 @@ function seqKey (seq: number): string {
 const headKey = (author: string): Key => new Key(`/flock/head/${author}`)
 const logKey = (author: string, seq: number): Key => new Key(`/flock/log/${author}/${seqKey(seq)}`)
 const forkKey = (author: string, seq: number): Key => new Key(`/flock/fork/${author}/${seqKey(seq)}`)
-const refKey = (subject: CID, kind: RefKind, cid: CID): Key => new Key(`/flock/ref/${subject.toString()}/${kind}/${cid.toString()}`)
-const notifyKey = (target: string, v: VerifiedEntry): Key => new Key(`/flock/notify/${target}/${seqKey(v.entry.ts)}-${v.cid.toString()}`)
-const profileKey = (author: string): Key => new Key(`/flock/profile/${author}`)
-const deletedKey = (subject: CID): Key => new Key(`/flock/deleted/${subject.toString()}`)
-
-/** How one entry can refer to another: the secondary indexes threads, counts and notifications use. */
-export type RefKind = 'reply' | 'like' | 'repost' | 'quote'
 
 export async function collect (chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const parts: Uint8Array[] = []
@@ -71,7 +75,28 @@ function isNotFound (err: unknown): boolean {
   return err instanceof Error && err.name === 'NotFoundError'
 }
 
-export class EntryStore {
+/** A datastore value, or undefined when the key is absent: one read rather than has() then get(). */
+export async function readOptional (index: Datastore, key: Key): Promise<Uint8Array | undefined> {
+  try {
+    return await index.get(key)
+  } catch (err) {
+    if (isNotFound(err)) return undefined
+    throw err
+  }
+}
+
+/** What may read the replicated logs without writing them: the node's face, the app's read model. */
+export interface LogReader {
+  head: (author: string) => Promise<StoredHead | null>
+  get: (cid: CID) => Promise<VerifiedEntry | undefined>
+  at: (author: string, seq: number) => Promise<VerifiedEntry | undefined>
+  range: (author: string, from: number, to: number, options?: { signal?: AbortSignal }) => AsyncGenerator<Uint8Array>
+  newestFirst: (author: string, firstBatch?: number) => AsyncGenerator<VerifiedEntry>
+  forks: (author: string) => Promise<Array<{ seq: number, cids: [CID, CID] }>>
+  authors: () => Promise<string[]>
+}
+
+export class EntryStore implements LogReader {
   readonly #blocks: Blockstore
   readonly #index: Datastore
   readonly #heads = new Map<string, StoredHead | null>()
@@ -99,14 +124,8 @@ export class EntryStore {
     return stored === undefined ? undefined : CID.decode(stored)
   }
 
-  /** An index value, or undefined when the key is absent: one read rather than has() then get(). */
   async #read (key: Key): Promise<Uint8Array | undefined> {
-    try {
-      return await this.#index.get(key)
-    } catch (err) {
-      if (isNotFound(err)) return undefined
-      throw err
-    }
+    return await readOptional(this.#index, key)
   }
 
   async hasBlock (cid: CID): Promise<boolean> {
@@ -175,54 +194,57 @@ export class EntryStore {
   }
 
   /**
-   * Append a verified entry to its author's log. Throws the chain errors of core/log.ts; a second
-   * entry at a held seq is stored as fork evidence and then thrown as ForkError.
+   * Append one verified entry to its author's log; a refusal is thrown as its typed error (after a
+   * fork's evidence is recorded).
    */
   async append (v: VerifiedEntry): Promise<AppendResult> {
-    const results = await this.appendMany([v])
-    return results[0] ?? 'duplicate'
+    const { added, refused } = await this.appendMany([v])
+    if (refused !== undefined) throw refused.error
+    return added.length > 0 ? 'added' : 'duplicate'
   }
 
   /**
-   * Append consecutive entries of one author in one index batch (sync delivers them that way).
-   * Entries before the first failing one are kept; the failure is thrown after they are written.
+   * Append consecutive entries of one author in one index batch (sync delivers them that way), as
+   * core's decide() says: duplicates are skipped, a fork's second entry is kept as evidence, and the
+   * first refusal stops the batch. The entries before it are written either way. `author` is the log
+   * they must belong to (by default the first entry's author).
    */
-  async appendMany (entries: VerifiedEntry[]): Promise<AppendResult[]> {
-    const first = entries[0]
-    if (first === undefined) return []
-    const author = first.entry.author
+  async appendMany (entries: VerifiedEntry[], author: string | undefined = entries[0]?.entry.author): Promise<Appended> {
+    if (author === undefined) return { added: [], duplicates: 0 }
     return await this.#locked(author, async () => {
+      const out: Appended = { added: [], duplicates: 0 }
       let head = await this.head(author)
-      const accepted: VerifiedEntry[] = []
-      const results: AppendResult[] = []
-      let failure: unknown
       for (const v of entries) {
-        try {
-          if (head !== null && v.entry.seq <= head.seq && v.entry.author === author) {
-            const held = await this.cidAt(author, v.entry.seq) ?? accepted.find(a => a.entry.seq === v.entry.seq)?.cid
-            if (held !== undefined && held.equals(v.cid)) {
-              results.push('duplicate')
-              continue
-            }
-            if (held !== undefined) {
-              await this.#recordFork(author, v.entry.seq, held, v)
-              const heldEntry = accepted.find(a => a.cid.equals(held)) ?? await this.get(held)
-              if (heldEntry === undefined) throw new StoreCorruptionError(`index names ${held.toString()} but its block is missing`)
-              throw new ForkError(author, v.entry.seq, [heldEntry, v] as const)
-            }
-          }
-          checkNext(author, head, v)
-          accepted.push(v)
-          results.push('added')
-          head = { seq: v.entry.seq, cid: v.cid, ts: v.entry.ts }
-        } catch (err) {
-          failure = err
-          break
+        const held: HeldLog = { author, head }
+        if (head !== null && v.entry.seq <= head.seq) {
+          const atSeq = await this.cidAt(author, v.entry.seq) ?? out.added.find(a => a.entry.seq === v.entry.seq)?.cid
+          if (atSeq !== undefined) held.atSeq = atSeq
         }
+        const d = decide(v, held)
+        if (d.kind === 'duplicate') {
+          out.duplicates++
+          continue
+        }
+        if (d.kind === 'append') {
+          out.added.push(v)
+          head = { seq: v.entry.seq, cid: v.cid, ts: v.entry.ts }
+          continue
+        }
+        let evidence: VerifiedEntry | undefined
+        if (d.kind === 'fork') {
+          const heldCid = d.held as CID
+          await this.#recordFork(author, d.seq, heldCid, v)
+          evidence = out.added.find(a => a.cid.equals(heldCid)) ?? await this.get(heldCid)
+          if (evidence === undefined) {
+            out.refused = { entry: v, decision: d, error: new StoreCorruptionError(`index names ${heldCid.toString()} but its block is missing`) }
+            break
+          }
+        }
+        out.refused = { entry: v, decision: d, error: refusalError(v, held, d, evidence) }
+        break
       }
-      if (accepted.length > 0) await this.#write(author, accepted)
-      if (failure !== undefined) throw failure
-      return results
+      if (out.added.length > 0) await this.#write(author, out.added)
+      return out
     })
   }
 
@@ -251,88 +273,11 @@ export class EntryStore {
     const batch = this.#index.batch()
     for (const v of accepted) {
       batch.put(logKey(author, v.entry.seq), v.cid.bytes)
-      for (const key of await this.#derivedKeys(v, accepted)) batch.put(key, v.cid.bytes)
     }
     const head: StoredHead = { seq: last.entry.seq, cid: last.cid, ts: last.entry.ts }
     batch.put(headKey(author), dagCbor.encode({ seq: head.seq, cid: head.cid, ts: head.ts }))
     await batch.commit()
     this.#heads.set(author, head)
-  }
-
-  /**
-   * Secondary index keys of one entry: what it refers to, whom it notifies, the author's latest
-   * profile, and tombstones. Written in the same batch as the log, so they never disagree.
-   */
-  async #derivedKeys (v: VerifiedEntry, batch: VerifiedEntry[]): Promise<Key[]> {
-    const e = v.entry
-    const keys: Key[] = []
-    const notify = (target: string | undefined): void => {
-      if (target !== undefined && target !== e.author) keys.push(notifyKey(target, v))
-    }
-    switch (e.kind) {
-      case 'post': {
-        if (e.body.reply !== undefined) {
-          keys.push(refKey(e.body.reply.parent, 'reply', v.cid))
-          notify((await this.#authorOf(e.body.reply.parent, batch)))
-        }
-        if (e.body.quote !== undefined) {
-          keys.push(refKey(e.body.quote, 'quote', v.cid))
-          notify(await this.#authorOf(e.body.quote, batch))
-        }
-        for (const m of e.body.mentions ?? []) notify(m)
-        break
-      }
-      case 'like':
-      case 'repost':
-        keys.push(refKey(e.body.subject, e.kind, v.cid))
-        notify(e.body.author)
-        break
-      case 'follow':
-        notify(e.body.author)
-        break
-      case 'profile':
-        keys.push(profileKey(e.author))
-        break
-      case 'delete':
-        // Only an author may retract its own entries; a tombstone for anyone else's is inert.
-        if (await this.#authorOf(e.body.subject, batch) === e.author) keys.push(deletedKey(e.body.subject))
-        break
-    }
-    return keys
-  }
-
-  async #authorOf (cid: CID, batch: VerifiedEntry[]): Promise<string | undefined> {
-    return (batch.find(b => b.cid.equals(cid)) ?? await this.get(cid))?.entry.author
-  }
-
-  /** CIDs of entries that refer to `subject` as `kind` (replies, likes, reposts, quotes). */
-  async refs (subject: CID, kind: RefKind): Promise<CID[]> {
-    const out: CID[] = []
-    for await (const { value } of this.#index.query({ prefix: `/flock/ref/${subject.toString()}/${kind}/` })) out.push(CID.decode(value))
-    return out
-  }
-
-  /** Entries that reply to, mention, like, repost, quote or follow `author`, newest first. */
-  async notifications (author: string, limit = 50): Promise<VerifiedEntry[]> {
-    const keys: Array<{ key: string, cid: CID }> = []
-    for await (const { key, value } of this.#index.query({ prefix: `/flock/notify/${author}/` })) keys.push({ key: key.toString(), cid: CID.decode(value) })
-    keys.sort((a, b) => a.key < b.key ? 1 : a.key > b.key ? -1 : 0)
-    const out: VerifiedEntry[] = []
-    for (const { cid } of keys.slice(0, limit)) {
-      const v = await this.get(cid)
-      if (v !== undefined) out.push(v)
-    }
-    return out
-  }
-
-  /** The author's latest profile entry, if any is held. */
-  async profile (author: string): Promise<VerifiedEntry<'profile'> | undefined> {
-    const stored = await this.#read(profileKey(author))
-    return stored === undefined ? undefined : await this.get(CID.decode(stored)) as VerifiedEntry<'profile'> | undefined
-  }
-
-  async isDeleted (cid: CID): Promise<boolean> {
-    return await this.#index.has(deletedKey(cid))
   }
 
   async #recordFork (author: string, seq: number, held: CID, other: VerifiedEntry): Promise<void> {

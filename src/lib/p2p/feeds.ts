@@ -1,0 +1,135 @@
+/**
+ * Feeds: the author topics this node carries (its own and every author it follows), their gossip
+ * validators, and publishing our own entries. The follow set lives here because following an
+ * author is subscribing to its topic (PROTOCOL.md §8); it is replayed from our own log at start and
+ * kept current by the intake pipeline as our own follow and unfollow entries are stored.
+ *
+ * ```ts
+ * const f = feeds()({ pubsub, intake, self: author.id, onBehind: peer => sync.syncWith(peer) })
+ * f.start(await followsInLog(store, author.id))
+ * await f.publish(v)
+ * ```
+ */
+import { TopicValidatorResult, type GossipSub } from '@libp2p/gossipsub'
+import { logger } from '@libp2p/logger'
+import type { PeerId } from '@libp2p/interface'
+import { TOPIC_PREFIX, authorTopic, gossipVerdict, verifyEntry, type VerifiedEntry } from '../core/index.js'
+import { scoreTopic } from './gossip.js'
+import type { Intake } from './intake.js'
+import { applyFollow } from './timeline.js'
+
+const log = logger('flock:feeds')
+
+/** Feeds has no tunables yet; the type keeps the service shape of every other. */
+export type FeedsInit = Record<string, never>
+
+export interface FeedsComponents {
+  pubsub: Pick<GossipSub, 'subscribe' | 'unsubscribe' | 'publish' | 'getSubscribers' | 'topicValidators'>
+  intake: Pick<Intake, 'ingestOne'>
+  /** Our author id. */
+  self: string
+  /** A forwarded entry showed we miss part of a log (a gap, or another branch): catch up with its sender. */
+  onBehind: (peer: PeerId) => void
+}
+
+const VERDICTS = {
+  accept: TopicValidatorResult.Accept,
+  ignore: TopicValidatorResult.Ignore,
+  reject: TopicValidatorResult.Reject
+} as const
+
+export class Feeds {
+  readonly #c: FeedsComponents
+  readonly #following = new Set<string>()
+  #started = false
+
+  constructor (components: FeedsComponents) {
+    this.#c = components
+  }
+
+  /** Join our own topic and those of `follows` (replayed from our log). Safe to call twice. */
+  start (follows: Iterable<string>): void {
+    if (this.#started) return
+    this.#started = true
+    for (const a of follows) this.#following.add(a)
+    this.#join(this.#c.self)
+    for (const a of this.#following) this.#join(a)
+  }
+
+  stop (): void {
+    if (!this.#started) return
+    this.#started = false
+    for (const a of [this.#c.self, ...this.#following]) this.#leave(a)
+  }
+
+  get following (): string[] {
+    return [...this.#following]
+  }
+
+  isFollowing (author: string): boolean {
+    return this.#following.has(author)
+  }
+
+  /** Us and everyone we follow: the logs this node keeps. */
+  get authors (): string[] {
+    return [this.#c.self, ...this.#following]
+  }
+
+  /** Whether `topic` is an author topic this node carries. */
+  carries (topic: string): boolean {
+    if (!topic.startsWith(TOPIC_PREFIX)) return false
+    const author = topic.slice(TOPIC_PREFIX.length)
+    return author === this.#c.self || this.#following.has(author)
+  }
+
+  /** Peers subscribed to `author`'s topic right now. */
+  subscribers (author: string): string[] {
+    return this.#c.pubsub.getSubscribers(authorTopic(author)).map(p => p.toString())
+  }
+
+  /** Send an entry of ours to our followers; none listening yet is normal (they catch up by sync). */
+  async publish (v: VerifiedEntry): Promise<void> {
+    await this.#c.pubsub.publish(authorTopic(this.#c.self), v.bytes).catch((err: Error) => {
+      log('publish of %s reached no peer: %s', v.cid, err.message)
+    })
+  }
+
+  /** An entry of our own log was stored (here or restored from another device): follow what it says. */
+  applyOwn (v: VerifiedEntry): void {
+    if (!applyFollow(this.#following, this.#c.self, v.entry)) return
+    const e = v.entry
+    if (e.kind === 'follow') this.#join(e.body.author)
+    if (e.kind === 'unfollow') this.#leave(e.body.author)
+  }
+
+  #join (author: string): void {
+    const topic = authorTopic(author)
+    const pubsub = this.#c.pubsub
+    scoreTopic(pubsub, topic)
+    pubsub.topicValidators.set(topic, async (from, msg) => await this.#validate(author, msg.data, from))
+    pubsub.subscribe(topic)
+  }
+
+  #leave (author: string): void {
+    const topic = authorTopic(author)
+    this.#c.pubsub.unsubscribe(topic)
+    this.#c.pubsub.topicValidators.delete(topic)
+  }
+
+  /** The gossip verdict of one message on `author`'s topic (PROTOCOL.md §8). */
+  async #validate (author: string, data: Uint8Array, from: PeerId): Promise<TopicValidatorResult> {
+    let v: VerifiedEntry
+    try {
+      v = await verifyEntry(data)
+    } catch {
+      return TopicValidatorResult.Reject
+    }
+    const decision = await this.#c.intake.ingestOne(author, v, 'gossip')
+    if (decision.kind === 'gap' || decision.kind === 'prev-mismatch') this.#c.onBehind(from)
+    return VERDICTS[gossipVerdict(decision)]
+  }
+}
+
+export function feeds (_init: FeedsInit = {}): (components: FeedsComponents) => Feeds {
+  return (components) => new Feeds(components)
+}
