@@ -1,22 +1,36 @@
 /**
  * The headless peer's JSON API (DESIGN §3). Binds 127.0.0.1 only: it can post as the peer's author,
  * so it is for the operator's own scripts, not for the network.
+ *
+ * Every write goes through the same FlockClient the browser uses (LocalClient), so the peer and the
+ * app make the same entries with the same checks; this file only parses requests and maps the
+ * client's named errors to HTTP. Raw entry reads and status come from the node's public face.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { CID } from 'multiformats/cid'
-import {
-  authorTopic, entryView, isAuthorId, isFlockError, postBody, type VerifiedEntry
-} from '../lib/core/index.js'
+import { entryView, isAuthorId, isFlockError, type VerifiedEntry } from '../lib/core/index.js'
 import type { FlockNode, FlockNodeEvents } from '../lib/p2p/node.js'
+import type { FlockClient, Written } from '../lib/app/client.js'
+import { ClientError } from '../lib/app/errors.js'
 import { HttpError, readJson, sendError, sendJson } from './http.js'
 
 const MAX_TIMELINE = 500
 
-export async function startApi (node: FlockNode, port: number): Promise<{ server: Server, url: string }> {
+/** HTTP status of each client error code; any other code is a request the client refused (422). */
+const CLIENT_ERROR_STATUS: Record<string, number> = {
+  INVALID_AUTHOR: 400,
+  SELF_FOLLOW: 400,
+  INVALID_CID: 400,
+  NOT_OWN_ENTRY: 403,
+  UNKNOWN_ENTRY: 404
+}
+
+export async function startApi (node: FlockNode, client: FlockClient, port: number): Promise<{ server: Server, url: string }> {
   const server = createServer((req, res) => {
-    handle(node, req, res).catch((err: unknown) => {
+    handle(node, client, req, res).catch((err: unknown) => {
       if (err instanceof HttpError) return sendError(res, err)
+      if (err instanceof ClientError) return sendError(res, new HttpError(CLIENT_ERROR_STATUS[err.code] ?? 422, err.code, err.message))
       if (isFlockError(err)) return sendError(res, new HttpError(422, err.code, err.message))
       console.error('api: unexpected error:', (err as Error).message)
       sendError(res, new HttpError(500, 'INTERNAL', 'internal error'))
@@ -71,17 +85,17 @@ function parseCid (text: string): CID {
   }
 }
 
-async function known (node: FlockNode, cidText: string): Promise<VerifiedEntry> {
-  const v = await node.store.get(parseCid(cidText))
+async function held (node: FlockNode, cidText: string): Promise<VerifiedEntry> {
+  const v = await node.logs.get(parseCid(cidText))
   if (v === undefined) throw new HttpError(404, 'UNKNOWN_ENTRY', `no entry ${cidText} is held here`)
   return v
 }
 
-function created (res: ServerResponse, v: VerifiedEntry): void {
-  sendJson(res, 201, { cid: v.cid.toString(), seq: v.entry.seq })
+function created (res: ServerResponse, w: Written): void {
+  sendJson(res, 201, w)
 }
 
-async function handle (node: FlockNode, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle (node: FlockNode, client: FlockClient, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1')
   const path = url.pathname.split('/').filter(p => p !== '').map(decodeURIComponent)
   const route = `${req.method ?? 'GET'} /${path[0] ?? ''}`
@@ -91,55 +105,48 @@ async function handle (node: FlockNode, req: IncomingMessage, res: ServerRespons
       return streamEvents(node, req, res)
     case 'GET /status': {
       const connections = node.connections()
+      const totals = node.totals()
       return sendJson(res, 200, {
         author: node.author.id,
         peerId: node.peerId.toString(),
         connections,
         following: node.following,
-        multiaddrs: node.libp2p.getMultiaddrs().map(a => a.toString()),
+        multiaddrs: node.multiaddrs(),
         /** Peers subscribed to our author topic right now: who receives our next post live. */
-        topicPeers: node.libp2p.services.pubsub.getSubscribers(authorTopic(node.author.id)).map(p => p.toString()),
+        topicPeers: node.topicPeers(node.author.id),
         /** Gossipsub score of each connected peer; negative means it misbehaved. */
         scores: Object.fromEntries(connections.map(c => [c.peerId, node.gossipScore(c.peerId)])),
         totals: {
-          bytesIn: node.traffic.totals.bytesIn,
-          bytesOut: node.traffic.totals.bytesOut,
+          bytesIn: totals.bytesIn,
+          bytesOut: totals.bytesOut,
           connections: connections.length,
           directConnections: connections.filter(c => c.direct).length,
-          entries: (await node.store.head(node.author.id))?.seq ?? 0
+          entries: (await node.logs.head(node.author.id))?.seq ?? 0
         }
       })
     }
     case 'POST /posts': {
       const body = await readJson(req)
       const text = stringField(body, 'text')
-      const replyTo = body.replyTo === undefined ? undefined : await known(node, stringField(body, 'replyTo'))
-      return created(res, await node.publish('post', postBody(text, replyTo === undefined ? {} : { replyTo })))
+      return created(res, await client.post({ text, ...(body.replyTo !== undefined ? { replyTo: stringField(body, 'replyTo') } : {}) }))
     }
     case 'POST /likes':
-    case 'POST /reposts': {
-      const subject = await known(node, stringField(await readJson(req), 'cid'))
-      const kind = route === 'POST /likes' ? 'like' : 'repost'
-      return created(res, await node.publish(kind, { subject: subject.cid, author: subject.entry.author }))
-    }
+      return created(res, await client.like(stringField(await readJson(req), 'cid')))
+    case 'POST /reposts':
+      return created(res, await client.repost(stringField(await readJson(req), 'cid')))
     case 'PUT /profile': {
       const body = await readJson(req)
-      return created(res, await node.publish('profile', { name: stringField(body, 'name'), bio: body.bio === undefined ? '' : stringField(body, 'bio') }))
+      return created(res, await client.setProfile({ name: stringField(body, 'name'), bio: body.bio === undefined ? '' : stringField(body, 'bio') }))
     }
     case 'POST /follows': {
-      const author = stringField(await readJson(req), 'author')
-      if (!isAuthorId(author)) throw new HttpError(400, 'INVALID_AUTHOR', 'author must be an author id (12D3KooW…)')
-      if (author === node.author.id) throw new HttpError(400, 'SELF_FOLLOW', 'an author cannot follow itself')
-      const v = await node.follow(author)
-      if (v === null) return sendJson(res, 200, { following: true })
-      return created(res, v)
+      const w = await client.follow(stringField(await readJson(req), 'author'))
+      if (w === null) return sendJson(res, 200, { following: true })
+      return created(res, w)
     }
     case 'DELETE /follows': {
-      const author = path[1] ?? ''
-      if (!isAuthorId(author)) throw new HttpError(400, 'INVALID_AUTHOR', 'author must be an author id (12D3KooW…)')
-      const v = await node.unfollow(author)
-      if (v === null) throw new HttpError(404, 'NOT_FOLLOWING', 'not following that author')
-      return sendJson(res, 200, { cid: v.cid.toString(), seq: v.entry.seq })
+      const w = await client.unfollow(path[1] ?? '')
+      if (w === null) throw new HttpError(404, 'NOT_FOLLOWING', 'not following that author')
+      return sendJson(res, 200, w)
     }
     case 'GET /timeline': {
       const raw = url.searchParams.get('limit') ?? '50'
@@ -151,16 +158,16 @@ async function handle (node: FlockNode, req: IncomingMessage, res: ServerRespons
     }
     case 'GET /entries': {
       if (path.length !== 2) break
-      return sendJson(res, 200, entryView(await known(node, path[1] as string)))
+      return sendJson(res, 200, entryView(await held(node, path[1] as string)))
     }
     case 'GET /authors': {
       const author = path[1] ?? ''
       if (path.length !== 3 || path[2] !== 'entries') break
       if (!isAuthorId(author)) throw new HttpError(400, 'INVALID_AUTHOR', 'author must be an author id (12D3KooW…)')
-      const head = await node.store.head(author)
+      const head = await node.logs.head(author)
       const entries = []
       for (let seq = 1; seq <= (head?.seq ?? 0); seq++) {
-        const v = await node.store.at(author, seq)
+        const v = await node.logs.at(author, seq)
         if (v !== undefined) entries.push(entryView(v))
       }
       return sendJson(res, 200, { entries })

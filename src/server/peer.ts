@@ -4,8 +4,10 @@
  * JSON API of DESIGN §3 on 127.0.0.1.
  */
 import { join } from 'node:path'
+import { LevelDatastore } from 'datastore-level'
 import { authorFromPrivateKey, exportAuthor, generateAuthor, importAuthor } from '../lib/core/index.js'
 import { createNodeFlockNode } from '../lib/p2p/runtime-node.js'
+import { LocalClient } from '../lib/app/local-client.js'
 import { startApi } from './api.js'
 import { loadOrCreateKey, loadOrCreateText } from './keys.js'
 import { peerOptions, type PeerOptions } from './peer-options.js'
@@ -36,7 +38,11 @@ export async function runPeer (options: PeerOptions): Promise<void> {
     webrtc: options.webrtc,
     ...(options.ipColocationWeight !== undefined ? { ipColocationFactorWeight: options.ipColocationWeight } : {})
   })
-  const api = await startApi(node, options.apiPort)
+  // The app's read model (threads, counts, notifications) is derived from the logs, kept apart from them.
+  const views = new LevelDatastore(join(options.data, 'views'))
+  await views.open()
+  const client = await LocalClient.open(node, views, relays)
+  const api = await startApi(node, client, options.apiPort)
 
   let stopping = false
   const shutdown = (): void => {
@@ -44,7 +50,7 @@ export async function runPeer (options: PeerOptions): Promise<void> {
     stopping = true
     api.server.close()
     api.server.closeAllConnections()
-    node.stop().then(() => process.exit(0), (err: Error) => {
+    node.stop().then(async () => { await views.close() }).then(() => process.exit(0), (err: Error) => {
       console.error(`peer: error while stopping: ${err.message}`)
       process.exit(1)
     })

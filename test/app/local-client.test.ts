@@ -2,8 +2,10 @@
  * The UI's client over a real node (Node runtime, LevelDB): threads, counts, notifications and the
  * portable account — a CAR export that another node imports entry by verified entry.
  */
+import { join } from 'node:path'
 import { afterAll, expect, test } from 'vitest'
-import { generateAuthor } from '../../src/lib/core/index.js'
+import { LevelDatastore } from 'datastore-level'
+import { createEntry, generateAuthor, type Author, type VerifiedEntry } from '../../src/lib/core/index.js'
 import { createNodeFlockNode } from '../../src/lib/p2p/runtime-node.js'
 import { LocalClient } from '../../src/lib/app/local-client.js'
 import type { FlockNode } from '../../src/lib/p2p/node.js'
@@ -15,17 +17,23 @@ afterAll(async () => {
 })
 
 async function client (): Promise<{ node: FlockNode, client: LocalClient }> {
+  return await clientOf(await generateAuthor())
+}
+
+async function clientOf (author: Author): Promise<{ node: FlockNode, client: LocalClient }> {
   const dir = await tempDir()
-  const node = await createNodeFlockNode({ author: await generateAuthor(), dataDir: dir.path })
-  cleanup.push(dir.remove, async () => { await node.stop() })
-  return { node, client: new LocalClient(node, []) }
+  const node = await createNodeFlockNode({ author, dataDir: dir.path })
+  const views = new LevelDatastore(join(dir.path, 'views'))
+  await views.open()
+  cleanup.push(dir.remove, async () => { await node.stop() }, async () => { await views.close() })
+  return { node, client: await LocalClient.open(node, views, []) }
 }
 
 test('threads, counts and notifications come from the logs held', async () => {
   const { node, client: me } = await client()
   const other = await generateAuthor()
-  const root = await me.post({ text: 'root post' })
-  const reply = await me.post({ text: 'my own reply', replyTo: root })
+  const root = (await me.post({ text: 'root post' })).cid
+  const reply = (await me.post({ text: 'my own reply', replyTo: root })).cid
   await me.like(root)
   await me.repost(root)
   const thread = await me.thread(reply)
@@ -46,7 +54,7 @@ test('a CAR export of the log, with its media, imports into another node entry b
   const { client: a } = await client()
   const image = new Uint8Array(5000).map((_, i) => i % 256)
   await a.setProfile({ name: 'Ann', bio: 'exporting' })
-  const first = await a.post({ text: 'one' })
+  const first = (await a.post({ text: 'one' })).cid
   await a.post({ text: 'two', media: [{ bytes: image, mime: 'image/webp', alt: 'pattern' }] })
   const car = await a.exportLog()
 
@@ -55,7 +63,8 @@ test('a CAR export of the log, with its media, imports into another node entry b
   expect(await b.importLog(car)).toBe(0)
   const posts = await b.authorPosts(a.author)
   expect(posts.map(p => p.text)).toEqual(['two', 'one'])
-  const media = posts[0]?.body.media as Array<{ cid: string, alt: string }>
+  const two = posts[0]
+  const media = two?.kind === 'post' ? two.body.media ?? [] : []
   expect(media[0]?.alt).toBe('pattern')
   expect(Uint8Array.from(await b.media(media[0]?.cid as string))).toEqual(image)
   expect((await b.profile(a.author)).name).toBe('Ann')
@@ -92,12 +101,12 @@ test('a post view carries its author\'s latest avatar and, when held, the quoted
   const latest = (await a.profile(a.author)).avatar
   expect(latest).toBeDefined()
   expect(latest).not.toBe(first)
-  const original = await a.post({ text: '<b>x</b> original' })
+  const original = (await a.post({ text: '<b>x</b> original' })).cid
 
   const { client: b } = await client()
   await b.importLog(await a.exportLog())
   await b.setProfile({ name: 'Bo', bio: 'no avatar' })
-  const quote = await b.post({ text: 'look at this', quote: original })
+  const quote = (await b.post({ text: 'look at this', quote: original })).cid
   await b.repost(original)
 
   const [held] = await b.authorPosts(a.author)
@@ -112,11 +121,38 @@ test('a post view carries its author\'s latest avatar and, when held, the quoted
   expect(repost?.reposted).toMatchObject({ cid: original, avatar: latest })
 
   // A quoted post not held here, or deleted by its author, stays a link (the quote CID in the body).
-  const later = await a.post({ text: 'not exported yet' })
-  const unresolved = (await b.thread(await b.post({ text: 'quoting the unknown', quote: later }))).focus
-  expect(unresolved?.body.quote).toBe(later)
+  const later = (await a.post({ text: 'not exported yet' })).cid
+  const unresolved = (await b.thread((await b.post({ text: 'quoting the unknown', quote: later })).cid)).focus
+  expect(unresolved?.kind === 'post' ? unresolved.body.quote : undefined).toBe(later)
   expect(unresolved).not.toHaveProperty('quoted')
   await a.remove(original)
   await b.importLog(await a.exportLog())
   expect((await b.thread(quote)).focus).not.toHaveProperty('quoted')
+})
+
+test('a CAR import goes through intake: entry events, the clock rule, and our own follows', async () => {
+  const { node: a, client: ac } = await client()
+  const { node: b, client: bc } = await client()
+  await ac.post({ text: 'to be imported' })
+  const events: Array<{ cid: string, source: string }> = []
+  b.addEventListener('entry', (evt) => { events.push({ cid: evt.detail.entry.cid.toString(), source: evt.detail.source }) })
+  expect(await bc.importLog(await ac.exportLog())).toBe(1)
+  expect(events).toEqual([{ cid: (await a.logs.head(a.author.id))?.cid.toString(), source: 'import' }])
+
+  // A log dated an hour ahead is refused like any gossip or sync of it, from its first entry on.
+  const c = await generateAuthor()
+  const ahead = await createEntry(c, null, 'post', { text: 'from the future' }, Date.now() + 3_600_000)
+  expect(await b.importEntries([ahead])).toBe(0)
+  expect(await b.logs.head(c.id)).toBeNull()
+
+  // Our own log restored from another device: the follows in it take effect here.
+  const other = await generateAuthor()
+  await ac.follow(other.id)
+  const { node: restored, client: rc } = await clientOf(a.author)
+  expect(restored.following).toEqual([])
+  expect(await rc.importLog(await ac.exportLog())).toBe(2)
+  expect(restored.following).toEqual([other.id])
+  expect(await rc.following()).toEqual([other.id])
+  const follow: VerifiedEntry | undefined = await restored.logs.at(a.author.id, 2)
+  expect(follow?.entry.kind).toBe('follow')
 })

@@ -17,6 +17,7 @@ import {
 import { EntryStore } from '../../src/lib/p2p/store.js'
 import { followsInLog, mergeNewestFirst } from '../../src/lib/p2p/timeline.js'
 import { createNodeFlockNode } from '../../src/lib/p2p/runtime-node.js'
+import type { FlockNode } from '../../src/lib/p2p/node.js'
 import { T0, authorFromSeed } from '../core/helpers.js'
 import { tempDir } from '../server/harness.js'
 import { fakeClient, post, type FakeClient } from '../state/fake-client.js'
@@ -30,15 +31,16 @@ async function * items (...ts: number[]): AsyncGenerator<{ id: string, entry: { 
   for (const [i, t] of ts.entries()) yield { id: `${t}.${i}`, entry: { ts: t } }
 }
 
-/** Append a new log of `author`: each entry on top of the previous. */
-async function log (store: EntryStore, author: Author, entries: Array<[EntryKind, unknown, number]>): Promise<VerifiedEntry[]> {
+/** Write a new log of `author` into `target` (a store, or a node's intake): each entry on top of the previous. */
+async function log (target: EntryStore | FlockNode, author: Author, entries: Array<[EntryKind, unknown, number]>): Promise<VerifiedEntry[]> {
   const out: VerifiedEntry[] = []
   let head: VerifiedEntry | null = null
   for (const [kind, body, ts] of entries) {
     head = await createEntry(author, head, kind, body as Bodies[typeof kind], ts)
     out.push(head)
   }
-  await store.appendMany(out)
+  if (target instanceof EntryStore) await target.appendMany(out)
+  else await target.importEntries(out)
   return out
 }
 
@@ -84,18 +86,21 @@ describe('reading the stored logs', () => {
     const node = await createNodeFlockNode({ author: me, dataDir: dir.path })
     let stopped = false
     cleanup.push(async () => { if (!stopped) await node.stop() })
-    const live = new LocalClient(node, [])
+    const views = new LevelDatastore(join(dir.path, 'views'))
+    await views.open()
+    cleanup.push(async () => { await views.close() })
+    const live = await LocalClient.open(node, views, [])
     const now = Date.now()
-    const [, b1, b2] = await log(node.store, b, [
+    const [, b1, b2] = await log(node, b, [
       ['profile', { name: 'Bea', bio: '' }, now - 10_000], ['post', { text: 'from b' }, now - 9_000], ['post', { text: 'b again' }, now - 1_000]
     ])
     // Someone we never follow: their posts stay out of the home timeline.
-    await log(node.store, c, [['post', { text: 'from c' }, now - 5_000]])
+    await log(node, c, [['post', { text: 'from c' }, now - 5_000]])
     await live.post({ text: 'mine first' })
     await live.follow(b.id)
     await live.like((b1 as VerifiedEntry).cid.toString())
     await live.repost((b2 as VerifiedEntry).cid.toString())
-    const gone = await live.post({ text: 'deleted later' })
+    const { cid: gone } = await live.post({ text: 'deleted later' })
     await live.post({ text: 'a reply', replyTo: (b1 as VerifiedEntry).cid.toString() })
     await live.remove(gone)
     const expected = [await live.timeline(50), await live.timeline(2)]
@@ -111,7 +116,7 @@ describe('reading the stored logs', () => {
       await blocks.close()
       await index.close()
     })
-    const stored = await storedTimeline(me.id, new EntryStore(blocks, index))
+    const stored = await storedTimeline(me.id, { store: new EntryStore(blocks, index), views })
     expect([await stored.timeline(50), await stored.timeline(2)]).toEqual(expected)
   })
 })
@@ -148,7 +153,7 @@ describe('StartingClient', () => {
 
     const first = client.timeline(50)
     let posted: string | undefined
-    void client.post({ text: 'hi' }).then(cid => { posted = cid })
+    void client.post({ text: 'hi' }).then(w => { posted = w.cid })
     live.resolve(node)
     await vi.waitFor(() => { expect(events).toEqual([{ type: 'live' }]) })
     // The read that started on the stored logs finishes there, and only then are they closed.

@@ -1,8 +1,8 @@
 /**
  * The client of a tab whose node is still starting. Starting libp2p takes a while, but the logs this
  * browser holds are in IndexedDB already: the home timeline is read from them (read-only, through the
- * same LocalClient code the node's client runs, so every entry looks exactly as it will once the node
- * answers), while everything else, and every write, waits for the node's client. When that arrives
+ * same views, post-views.ts, that the node's client uses, so every entry looks exactly as it will once
+ * the node answers), while everything else, and every write, waits for the node's client. When that arrives
  * this client forwards to it, tells its listeners ('live') so a list read from the stored logs is
  * read again, and closes its own IndexedDB connections: the node has its own, and deleting the
  * databases (wipe) must not be blocked by one left open.
@@ -14,35 +14,45 @@
  * await client.post({ text: 'hi' }) // waits for the node
  * ```
  */
-import type { Author } from '../core/index.js'
+import type { Datastore } from 'interface-datastore'
+import { CID } from 'multiformats/cid'
 import { openBrowserStores } from '../p2p/browser-stores.js'
-import type { FlockNode } from '../p2p/node.js'
 import { EntryStore } from '../p2p/store.js'
 import { followsInLog, homeTimeline } from '../p2p/timeline.js'
-import type {
-  ClientEvent, FlockClient, ForkView, NetworkView, NotificationView, PostInput, PostView, ProfileInput, ProfileView
+import {
+  CLIENT_METHODS, callMethod, forwarding, type ClientEvent, type ClientMethod, type FlockClient, type PostView
 } from './client.js'
-import { LocalClient } from './local-client.js'
-
-/** What LocalClient's timeline() reads of a node: our author id, the store, and the merged logs. */
-interface StoredNode {
-  author: Pick<Author, 'id'>
-  store: EntryStore
-  timeline: FlockNode['timeline']
-}
+import { UnknownEntryError } from './errors.js'
+import { PostViews } from './post-views.js'
+import { ReadModel } from './read-model.js'
+import { openViewsStore } from './views-store.js'
 
 export type TimelineReader = Pick<FlockClient, 'timeline'>
 
-/** The home timeline of `author` (their posts and those of everyone they follow) from `store` alone. */
-export async function storedTimeline (author: string, store: EntryStore): Promise<TimelineReader> {
+/** The logs this browser holds, and the read model derived from them, opened without the node. */
+export interface StoredLogs {
+  store: EntryStore
+  views: Datastore
+}
+
+/**
+ * The home timeline of `author` (their posts and those of everyone they follow) from the stored logs
+ * alone, read through the views the node's client uses. The read model is only read here: the node's
+ * client catches it up once it starts.
+ */
+export async function storedTimeline (author: string, { store, views }: StoredLogs): Promise<TimelineReader> {
   const authors = [author, ...await followsInLog(store, author)]
-  const node: StoredNode = {
-    author: { id: author },
-    store,
-    timeline: async (limit = 50) => await homeTimeline(store, authors, limit)
-  }
-  // LocalClient's timeline() touches nothing of the node beyond StoredNode.
-  return new LocalClient(node as FlockNode, [])
+  return new PostViews({
+    self: author,
+    logs: store,
+    timeline: async (limit) => await homeTimeline(store, authors, limit),
+    following: () => authors.slice(1),
+    entry: async (cid) => {
+      const v = await store.get(CID.parse(cid))
+      if (v === undefined) throw new UnknownEntryError(`entry ${cid} is not held here`)
+      return v
+    }
+  }, new ReadModel(views, store))
 }
 
 /** Something read through IndexedDB connections of our own, which close() closes. */
@@ -51,13 +61,27 @@ export interface Stored<T> {
   close: () => Promise<void>
 }
 
-/** The entry store in this browser's IndexedDB, opened without the node. */
-export async function openStoredLogs (): Promise<Stored<EntryStore>> {
-  const { blockstore, datastore, close } = await openBrowserStores()
-  return { value: new EntryStore(blockstore, datastore), close }
+/** The entry store and the read model in this browser's IndexedDB, opened without the node. */
+export async function openStoredLogs (): Promise<Stored<StoredLogs>> {
+  // Both opens settle before a failed one's partner is closed: one still pending would open after.
+  const [stores, opened] = await Promise.allSettled([openBrowserStores(), openViewsStore()])
+  if (stores.status === 'rejected' || opened.status === 'rejected') {
+    if (stores.status === 'fulfilled') await stores.value.close().catch(() => {})
+    if (opened.status === 'fulfilled') await opened.value.close().catch(() => {})
+    throw stores.status === 'rejected' ? stores.reason : (opened as PromiseRejectedResult).reason
+  }
+  const { blockstore, datastore, close } = stores.value
+  const views = opened.value
+  return {
+    value: { store: new EntryStore(blockstore, datastore), views },
+    close: async () => { await Promise.all([close(), views.close()]) }
+  }
 }
 
-export class StartingClient implements FlockClient {
+/** Every method waits for the node's client, except timeline(), which the stored logs answer first. */
+const FORWARDED = CLIENT_METHODS.filter((m): m is Exclude<ClientMethod, 'timeline'> => m !== 'timeline')
+
+export class StartingClient extends forwarding(FORWARDED) implements FlockClient {
   readonly author: string
   /** The node's client once it is up; rejects with why the node did not start. */
   readonly live: Promise<FlockClient>
@@ -68,6 +92,7 @@ export class StartingClient implements FlockClient {
   readonly #reads = new Set<Promise<unknown>>()
 
   constructor (author: string, live: Promise<FlockClient>, stored?: Stored<TimelineReader>) {
+    super()
     this.author = author
     this.#stored = stored
     this.live = live.then(
@@ -100,12 +125,12 @@ export class StartingClient implements FlockClient {
 
   #goLive (client: FlockClient): void {
     this.#node = client
-    if (this.#listeners.size > 0) this.#forward()
+    if (this.#listeners.size > 0) this.#forwardEvents()
     for (const l of [...this.#listeners]) l({ type: 'live' })
     void this.closeStored()
   }
 
-  #forward (): void {
+  #forwardEvents (): void {
     this.#unsubscribeNode ??= this.#node?.subscribe(event => {
       for (const l of [...this.#listeners]) l(event)
     })
@@ -131,77 +156,13 @@ export class StartingClient implements FlockClient {
     return await (await this.#live()).timeline(limit)
   }
 
-  async authorPosts (author: string, limit?: number): Promise<PostView[]> {
-    return await (await this.#live()).authorPosts(author, limit)
-  }
-
-  async thread (cid: string): Promise<{ ancestors: PostView[], focus: PostView | null, replies: PostView[] }> {
-    return await (await this.#live()).thread(cid)
-  }
-
-  async post (input: PostInput): Promise<string> {
-    return await (await this.#live()).post(input)
-  }
-
-  async like (cid: string): Promise<void> {
-    await (await this.#live()).like(cid)
-  }
-
-  async repost (cid: string): Promise<void> {
-    await (await this.#live()).repost(cid)
-  }
-
-  async remove (cid: string): Promise<void> {
-    await (await this.#live()).remove(cid)
-  }
-
-  async follow (author: string): Promise<void> {
-    await (await this.#live()).follow(author)
-  }
-
-  async unfollow (author: string): Promise<void> {
-    await (await this.#live()).unfollow(author)
-  }
-
-  async following (): Promise<string[]> {
-    return await (await this.#live()).following()
-  }
-
-  async setProfile (profile: ProfileInput): Promise<void> {
-    await (await this.#live()).setProfile(profile)
-  }
-
-  async profile (author: string): Promise<ProfileView> {
-    return await (await this.#live()).profile(author)
-  }
-
-  async notifications (limit?: number): Promise<NotificationView[]> {
-    return await (await this.#live()).notifications(limit)
-  }
-
-  async network (): Promise<NetworkView> {
-    return await (await this.#live()).network()
-  }
-
-  async media (cid: string, signal?: AbortSignal): Promise<Uint8Array> {
-    return await (await this.#live()).media(cid, signal)
-  }
-
-  async forks (): Promise<ForkView[]> {
-    return await (await this.#live()).forks()
-  }
-
-  async exportLog (): Promise<Uint8Array> {
-    return await (await this.#live()).exportLog()
-  }
-
-  async importLog (car: Uint8Array): Promise<number> {
-    return await (await this.#live()).importLog(car)
+  protected override async forward (method: ClientMethod, args: unknown[]): Promise<unknown> {
+    return await callMethod(await this.#live(), method, args)
   }
 
   subscribe (listener: (event: ClientEvent) => void): () => void {
     this.#listeners.add(listener)
-    if (this.#node !== undefined) this.#forward()
+    if (this.#node !== undefined) this.#forwardEvents()
     return () => {
       this.#listeners.delete(listener)
       if (this.#listeners.size > 0) return
