@@ -9,10 +9,50 @@ export const SYNC_MAX_ENTRIES_PER_AUTHOR = 20_000
 export const SYNC_WANTS_PER_REQUEST = 100
 /** Entries written to the stream, and to the store, per batch. */
 export const SYNC_WRITE_BATCH = 256
-/** Sync streams one peer may hold open to us at once per connection (libp2p's default, made explicit). */
-export const SYNC_MAX_INBOUND_STREAMS = 32
+/**
+ * Sync streams one peer may hold open to us at once per connection. An honest requester runs one
+ * exchange per peer at a time; the second allows for one still closing. (libp2p's default is 32.)
+ */
+export const SYNC_MAX_INBOUND_STREAMS = 2
+/** Exchanges one peer may have us serve at once, over all its connections. */
+export const SYNC_MAX_SERVING_PER_PEER = 2
+/** Exchanges served at once, all peers together: what catch-ups of others may cost this node. */
+export const SYNC_MAX_SERVING = 16
+/**
+ * Bytes of entries one exchange sends at most (the ranges then end below `head`, and the requester
+ * asks again). It also bounds what the requester buffers while it stores: well under libp2p's 4 MiB
+ * read buffer, which aborts a stream past it.
+ */
+export const SYNC_MAX_BYTES_PER_EXCHANGE = 1024 * 1024
+/**
+ * Bytes per second one peer may pull from us over sync, after a first burst: writes wait for the
+ * budget, so an honest catch-up is paced, not refused, and a requester that asks for the same log
+ * again and again gets no more than this.
+ */
+export const SYNC_SERVE_BYTES_PER_S = 1024 * 1024
+export const SYNC_SERVE_BURST_BYTES = 8 * 1024 * 1024
+/** Peers whose pull budget is remembered; beyond it, those that refilled are forgotten. */
+export const SYNC_BUDGET_PEERS_KEPT = 1_000
+/** How long a peer whose sync answers broke the protocol is neither served nor asked. */
+export const SYNC_PENALTY_MS = 10 * 60_000
+/** After a failed exchange (timeout, reset), ask the same peer again after 1, 2, 4… s, at most this often. */
+export const SYNC_RETRY_MIN_MS = 1_000
+export const SYNC_RETRY_MAX_MS = 30_000
+export const SYNC_RETRY_ATTEMPTS = 5
 /** Sync streams we open to one peer at once per connection; we run one exchange per peer at a time. */
 export const SYNC_MAX_OUTBOUND_STREAMS = 4
+/**
+ * Entries of one author this node takes from gossip per minute, and how many at once: far above what
+ * a person writes (likes included), far below a flood. Over it the messages are rejected (the sender
+ * loses gossip score) and the author's topic gives no reason to sync for a minute; what was dropped
+ * arrives later by the periodic, budgeted sync.
+ */
+export const GOSSIP_AUTHOR_ENTRIES_PER_MIN = 60
+export const GOSSIP_AUTHOR_BURST = 100
+/** How long an author over its gossip budget is not a reason to sync. */
+export const GOSSIP_THROTTLE_MS = 60_000
+/** Authors whose gossip budget is remembered at once. */
+export const FEEDS_AUTHORS_KEPT = 10_000
 /** How long one sync exchange may take before it is abandoned (and retried on the next trigger). */
 export const SYNC_TIMEOUT_MS = 60_000
 
@@ -44,3 +84,46 @@ export const BLOCK_FETCH_TIMEOUT_MS = 30_000
 
 /** Largest media file (an image after the app resized it); it travels as one bitswap block. */
 export const MAX_MEDIA_BYTES = 1024 * 1024
+
+/*
+ * Discovery budgets (DESIGN §6: whoever announces addresses must not make us work without bound, nor
+ * dial hosts of their choosing). Honest traffic: every peer announces every DISCOVERY_INTERVAL_MS,
+ * i.e. one announcement a second per ten peers, plus ANNOUNCE_BURST_MS's two when it reaches a relay.
+ */
+/**
+ * Announcements a node reads per second from all forwarders together (each costs a signature check,
+ * and if valid a forward and maybe a dial), and how many at once after a quiet spell. The rest are
+ * ignored unread and not forwarded. 50/s carries every announcement of a 500-peer network. Relays
+ * hold to it too, so no honest node forwards more than this.
+ */
+export const ANNOUNCE_ACCEPT_PER_S = 50
+export const ANNOUNCE_ACCEPT_BURST = 200
+/**
+ * The part of that budget one forwarding peer may use, so that a flooder cannot crowd out the
+ * announcements other peers forward. The burst holds a relay restart of a 50-peer network (every
+ * peer reconnects and announces twice within 4 s, all forwarded by the relay).
+ */
+export const ANNOUNCE_PEER_PER_S = 25
+export const ANNOUNCE_PEER_BURST = 100
+/**
+ * Announcements a forwarder may send us at once beyond ANNOUNCE_ACCEPT_PER_S before each further one
+ * costs it gossip score (gossip.ts `penalize`). An honest node reads, and so forwards, at most
+ * ANNOUNCE_ACCEPT_PER_S with bursts of ANNOUNCE_ACCEPT_BURST; twice that burst leaves room for
+ * delivery jitter, so only a node that does not hold to the budget (a flooder) is charged.
+ */
+export const ANNOUNCE_FLOOD_BURST = 400
+/**
+ * Forwarders whose budgets are remembered; beyond it those whose budgets have refilled are forgotten
+ * (losing nothing). Above a node's connection limit (300) and a relay's default (512), so a forwarder
+ * in debt is forgotten only on a relay configured for more connections.
+ */
+export const ANNOUNCE_FORWARDERS_KEPT = 1_024
+/** Peers whose newest announcement time is remembered (a replay is ignored); the stalest forgotten first. */
+export const ANNOUNCE_PEERS_KEPT = 10_000
+/**
+ * Peers heard of on the discovery topic that a node dials per second, and at once. Those beyond are
+ * neither dialled nor stored: they announce again within DISCOVERY_INTERVAL_MS. Each dial makes up
+ * to DIAL_ATTEMPTS attempts.
+ */
+export const DISCOVERY_DIALS_PER_S = 5
+export const DISCOVERY_DIAL_BURST = 20

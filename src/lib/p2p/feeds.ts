@@ -15,13 +15,18 @@ import { logger } from '@libp2p/logger'
 import type { PeerId } from '@libp2p/interface'
 import { TOPIC_PREFIX, authorTopic, gossipVerdict, verifyEntry, type VerifiedEntry } from '../core/index.js'
 import { scoreTopic } from './gossip.js'
+import { BudgetMap, TokenBucket } from './budget.js'
+import { FEEDS_AUTHORS_KEPT, GOSSIP_AUTHOR_BURST, GOSSIP_AUTHOR_ENTRIES_PER_MIN, GOSSIP_THROTTLE_MS } from './constants.js'
 import type { Intake } from './intake.js'
 import { applyFollow } from './timeline.js'
 
 const log = logger('flock:feeds')
 
-/** Feeds has no tunables yet; the type keeps the service shape of every other. */
-export type FeedsInit = Record<string, never>
+export interface FeedsInit {
+  /** Entries of one author taken from gossip per minute, and at once (GOSSIP_AUTHOR_ENTRIES_PER_MIN, GOSSIP_AUTHOR_BURST). */
+  authorEntriesPerMinute?: number
+  authorBurst?: number
+}
 
 export interface FeedsComponents {
   pubsub: Pick<GossipSub, 'subscribe' | 'unsubscribe' | 'publish' | 'getSubscribers' | 'topicValidators'>
@@ -41,10 +46,17 @@ const VERDICTS = {
 export class Feeds {
   readonly #c: FeedsComponents
   readonly #following = new Set<string>()
+  readonly #rates: BudgetMap
+  /** Authors over their gossip budget, until when. */
+  readonly #throttled = new Map<string, number>()
   #started = false
 
-  constructor (components: FeedsComponents) {
+  constructor (init: FeedsInit, components: FeedsComponents) {
     this.#c = components
+    const perSecond = (init.authorEntriesPerMinute ?? GOSSIP_AUTHOR_ENTRIES_PER_MIN) / 60
+    const burst = init.authorBurst ?? GOSSIP_AUTHOR_BURST
+    // Keyed by author; only authors we carry have validators, so this holds at most one per follow.
+    this.#rates = new BudgetMap(() => new TokenBucket(perSecond, burst), FEEDS_AUTHORS_KEPT)
   }
 
   /** Join our own topic and those of `follows` (replayed from our log). Safe to call twice. */
@@ -116,7 +128,11 @@ export class Feeds {
     this.#c.pubsub.topicValidators.delete(topic)
   }
 
-  /** The gossip verdict of one message on `author`'s topic (PROTOCOL.md §8). */
+  /**
+   * The gossip verdict of one message on `author`'s topic (PROTOCOL.md §8), within the author's
+   * budget: only a valid entry of that author spends it, so nobody can use up an honest author's
+   * budget with forgeries.
+   */
   async #validate (author: string, data: Uint8Array, from: PeerId): Promise<TopicValidatorResult> {
     let v: VerifiedEntry
     try {
@@ -124,12 +140,24 @@ export class Feeds {
     } catch {
       return TopicValidatorResult.Reject
     }
+    if (v.entry.author === author && !this.#rates.get(author).tryTake(1)) {
+      this.#throttled.set(author, Date.now() + GOSSIP_THROTTLE_MS)
+      return TopicValidatorResult.Reject
+    }
     const decision = await this.#c.intake.ingestOne(author, v, 'gossip')
-    if (decision.kind === 'gap' || decision.kind === 'prev-mismatch') this.#c.onBehind(from)
+    if ((decision.kind === 'gap' || decision.kind === 'prev-mismatch') && !this.#isThrottled(author)) this.#c.onBehind(from)
     return VERDICTS[gossipVerdict(decision)]
+  }
+
+  #isThrottled (author: string): boolean {
+    const until = this.#throttled.get(author)
+    if (until === undefined) return false
+    if (until > Date.now()) return true
+    this.#throttled.delete(author)
+    return false
   }
 }
 
-export function feeds (_init: FeedsInit = {}): (components: FeedsComponents) => Feeds {
-  return (components) => new Feeds(components)
+export function feeds (init: FeedsInit = {}): (components: FeedsComponents) => Feeds {
+  return (components) => new Feeds(init, components)
 }

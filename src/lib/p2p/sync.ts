@@ -8,19 +8,27 @@ import { logger } from '@libp2p/logger'
 import type { Connection, Libp2p, PeerId, Stream, TypedEventTarget } from '@libp2p/interface'
 import type { GossipSub } from '@libp2p/gossipsub'
 import {
-  MAX_SYNC_FRAME_BYTES, SYNC_PROTOCOL, SyncFrameError, authorTopic, decodeFrame, encodeFrame, verifyEntry,
-  type VerifiedEntry, type Want
+  MAX_SYNC_FRAME_BYTES, SYNC_PROTOCOL, ForkError, FutureTimestampError, PrevMismatchError, SyncFrameError, authorTopic,
+  decodeFrame, encodeFrame, isFlockError, verifyEntry, type VerifiedEntry, type Want
 } from '../core/index.js'
 import type { EntryStore } from './store.js'
 import type { Intake } from './intake.js'
 import type { FlockNodeEvents, SyncProgress } from './events.js'
 import { Timers } from './timers.js'
+import { BudgetMap, TokenBucket } from './budget.js'
 import {
-  ANTI_ENTROPY_MS, DIAL_TIMEOUT_MS, SYNC_MAX_ENTRIES_PER_AUTHOR, SYNC_MAX_INBOUND_STREAMS, SYNC_MAX_OUTBOUND_STREAMS,
-  SYNC_TIMEOUT_MS, SYNC_WANTS_PER_REQUEST, SYNC_WRITE_BATCH
+  ANTI_ENTROPY_MS, DIAL_TIMEOUT_MS, SYNC_BUDGET_PEERS_KEPT, SYNC_MAX_BYTES_PER_EXCHANGE, SYNC_MAX_ENTRIES_PER_AUTHOR,
+  SYNC_MAX_INBOUND_STREAMS, SYNC_MAX_OUTBOUND_STREAMS, SYNC_MAX_SERVING, SYNC_MAX_SERVING_PER_PEER, SYNC_PENALTY_MS,
+  SYNC_RETRY_ATTEMPTS, SYNC_RETRY_MAX_MS, SYNC_RETRY_MIN_MS, SYNC_SERVE_BURST_BYTES, SYNC_SERVE_BYTES_PER_S, SYNC_TIMEOUT_MS,
+  SYNC_WANTS_PER_REQUEST, SYNC_WRITE_BATCH
 } from './constants.js'
 
 const log = logger('flock:sync')
+
+/** This node is serving as many exchanges as it will, for that peer or in all: ask again later. */
+export class SyncBusyError extends Error {
+  override readonly name = 'SyncBusyError'
+}
 
 /**
  * Signatures checked at once. The store's reads and writes share the runtime's I/O threads (libuv's
@@ -42,31 +50,58 @@ export interface SyncResult extends SyncProgress {
   more: string[]
 }
 
-/** Answer one sync request on `stream` from `store`; resolves with the number of entries sent. */
-export async function serveSync (stream: Stream, store: Pick<EntryStore, 'head' | 'range'>, options: { signal?: AbortSignal } = {}): Promise<number> {
+export interface ServeOptions {
+  signal?: AbortSignal
+  /** Bytes of entries sent in one exchange at most (SYNC_MAX_BYTES_PER_EXCHANGE); the rest waits for the next want. */
+  maxBytes?: number
+  /** Paces what this requester may pull: every write waits for its bytes. */
+  budget?: TokenBucket
+}
+
+/**
+ * Answer one sync request on `stream` from `store`; resolves with the number of entries sent.
+ *
+ * What one exchange costs us is bounded whatever the request says: a want naming an author twice is
+ * refused, and the entries of all ranges together stop at `maxBytes` (the ranges say so with `to`
+ * below `head`, so an honest requester asks again). The requester's read buffer then never holds
+ * more than that either, however slowly it stores what it read.
+ */
+export async function serveSync (stream: Stream, store: Pick<EntryStore, 'head' | 'range'>, options: ServeOptions = {}): Promise<number> {
   const lp = lpStream(stream, { maxDataLength: MAX_SYNC_FRAME_BYTES })
+  const { signal, budget } = options
+  let left = options.maxBytes ?? SYNC_MAX_BYTES_PER_EXCHANGE
   let sent = 0
   try {
-    const request = decodeFrame((await lp.read(options)).subarray())
+    const request = decodeFrame((await lp.read({ signal })).subarray())
     if (request.t !== 'want') throw new SyncFrameError(`expected a want frame, got ${request.t}`)
+    if (new Set(request.want.map(w => w.author)).size !== request.want.length) throw new SyncFrameError('a want names an author twice')
     for (const { author, after } of request.want) {
       const head = (await store.head(author))?.seq ?? 0
       const from = after + 1
-      const to = Math.max(after, Math.min(head, after + SYNC_MAX_ENTRIES_PER_AUTHOR))
-      await lp.write(encodeFrame({ t: 'range', author, from, to, head }), options)
-      let pending: Uint8Array[] = []
-      for await (const bytes of store.range(author, from, to, options)) {
-        pending.push(encodeFrame({ t: 'entry', bytes }))
-        sent++
-        if (pending.length >= SYNC_WRITE_BATCH) {
-          await lp.writeV(pending, options)
-          pending = []
+      const last = Math.max(after, Math.min(head, after + SYNC_MAX_ENTRIES_PER_AUTHOR))
+      // Read before announcing the range, so `to` says exactly what follows.
+      const entries: Uint8Array[] = []
+      if (left > 0) {
+        for await (const bytes of store.range(author, from, last, { signal })) {
+          // At least one entry per exchange, or a budget smaller than an entry would stall the requester.
+          if (bytes.length > left && sent + entries.length > 0) {
+            left = 0
+            break
+          }
+          entries.push(bytes)
+          left -= bytes.length
         }
       }
-      if (pending.length > 0) await lp.writeV(pending, options)
+      await lp.write(encodeFrame({ t: 'range', author, from, to: after + entries.length, head }), { signal })
+      for (let i = 0; i < entries.length; i += SYNC_WRITE_BATCH) {
+        const frames = entries.slice(i, i + SYNC_WRITE_BATCH).map(bytes => encodeFrame({ t: 'entry', bytes }))
+        await budget?.take(frames.reduce((n, f) => n + f.length, 0), { signal })
+        await lp.writeV(frames, { signal })
+        sent += frames.length
+      }
     }
-    await lp.write(encodeFrame({ t: 'end' }), options)
-    await stream.close(options)
+    await lp.write(encodeFrame({ t: 'end' }), { signal })
+    await stream.close({ signal })
   } catch (err) {
     stream.abort(err as Error)
   }
@@ -84,6 +119,11 @@ export type SyncIngest = (author: string, entries: VerifiedEntry[]) => Promise<v
  * signature is verified here; intake then judges it against the local log (author of the range,
  * chain, timestamp) before it is kept. On any error the entries already stored stay, so asking again
  * resumes with no gap and no duplicate.
+ *
+ * Every frame is held against the want (PROTOCOL.md §9): at most one range per wanted author,
+ * starting right after what we hold, with exactly the entries it announces. Anything else — an
+ * author we did not ask for or already got, a range that skips or overlaps, extra or missing entries —
+ * is a SyncFrameError and ends the exchange, so a responder can make us store only what we asked for.
  */
 export async function requestSync (
   stream: Stream, ingest: SyncIngest, wants: Want[],
@@ -93,6 +133,11 @@ export async function requestSync (
   const progress: SyncResult = { received: 0, expected: 0, more: [] }
   let author: string | undefined
   let batch: Uint8Array[] = []
+  // What is still wanted in this exchange, and for the range being received: how many entry frames
+  // it announced, and how many came so far.
+  const open = new Map(wants.map(w => [w.author, w.after]))
+  let announced = 0
+  let arrived = 0
   // Batches are stored strictly in order, one after another; once one fails, no later one is stored.
   let stored: Promise<void> = Promise.resolve()
   // Signatures of a batch are checked all at once (on every core where the runtime allows), while
@@ -119,20 +164,36 @@ export async function requestSync (
     stored.catch(() => {})
     return await stored
   }
+  const rangeComplete = (): void => {
+    if (author !== undefined && arrived !== announced) throw new SyncFrameError(`range of ${author} announced ${announced} entries, sent ${arrived}`)
+  }
   try {
     await lp.write(encodeFrame({ t: 'want', want: wants }), options)
     while (true) {
       const frame = decodeFrame((await lp.read(options)).subarray())
-      if (frame.t === 'end') break
+      if (frame.t === 'end') {
+        rangeComplete()
+        break
+      }
       if (frame.t === 'range') {
+        rangeComplete()
+        const after = open.get(frame.author)
+        if (after === undefined) throw new SyncFrameError(`range of ${frame.author}, which was not wanted here or came already`)
+        open.delete(frame.author)
+        if (frame.from !== after + 1 || frame.to < after || frame.to > Math.max(frame.head, after)) {
+          throw new SyncFrameError(`range ${frame.from}–${frame.to} (head ${frame.head}) does not answer a want after ${after}`)
+        }
         await flush()
         author = frame.author
-        progress.expected += Math.max(0, frame.to - frame.from + 1)
+        announced = frame.to - after
+        arrived = 0
+        progress.expected += announced
         if (frame.head > frame.to) progress.more.push(frame.author)
         options.onProgress?.({ received: progress.received, expected: progress.expected })
         continue
       }
       if (frame.t !== 'entry' || author === undefined) throw new SyncFrameError(`unexpected ${frame.t} frame`)
+      if (++arrived > announced) throw new SyncFrameError(`range of ${author} announced ${announced} entries, sent more`)
       batch.push(frame.bytes)
       if (batch.length >= SYNC_WRITE_BATCH) {
         // Keep reading while this batch is verified, but no further than one batch ahead.
@@ -151,6 +212,15 @@ export async function requestSync (
   }
 }
 
+/**
+ * Whether a failed exchange proves the responder broke the protocol (a bad frame, a forged or
+ * malformed entry, a log that breaks its own rules), rather than a network failure or a difference
+ * an honest peer may have with us: another branch of a forked log, or an author's clock ahead of ours.
+ */
+export function isViolation (err: unknown): boolean {
+  return isFlockError(err) && !(err instanceof ForkError || err instanceof PrevMismatchError || err instanceof FutureTimestampError)
+}
+
 export interface SyncInit {
   /** How often to sync with one random direct peer carrying a followed author (ANTI_ENTROPY_MS). */
   antiEntropyMs?: number
@@ -160,10 +230,25 @@ export interface SyncInit {
   maxInboundStreams?: number
   /** Sync streams we open to one peer at once, per connection (SYNC_MAX_OUTBOUND_STREAMS). */
   maxOutboundStreams?: number
+  /** Exchanges one peer may have us serve at once, over all its connections (SYNC_MAX_SERVING_PER_PEER). */
+  maxServingPerPeer?: number
+  /** Exchanges served at once, all peers together (SYNC_MAX_SERVING). */
+  maxServing?: number
+  /** Bytes of entries one exchange sends at most (SYNC_MAX_BYTES_PER_EXCHANGE). */
+  maxBytesPerExchange?: number
+  /** Bytes per second one peer may pull from us, and how much at once (SYNC_SERVE_BYTES_PER_S, SYNC_SERVE_BURST_BYTES). */
+  serveBytesPerSecond?: number
+  serveBurstBytes?: number
+  /** How long a peer that broke the protocol is neither served nor asked (SYNC_PENALTY_MS). */
+  penaltyMs?: number
+  /** Backoff before asking a peer again after a failed exchange, and how often (SYNC_RETRY_*). */
+  retryMinMs?: number
+  retryMaxMs?: number
+  retryAttempts?: number
 }
 
 export interface SyncComponents {
-  libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'getConnections' | 'addEventListener' | 'removeEventListener'>
+  libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'getConnections' | 'hangUp' | 'addEventListener' | 'removeEventListener'>
   pubsub: Pick<GossipSub, 'getSubscribers' | 'addEventListener' | 'removeEventListener'>
   /** Served from, and read for our heads. */
   store: Pick<EntryStore, 'head' | 'range'>
@@ -179,6 +264,11 @@ export interface SyncComponents {
  * connects directly, when it joins a topic we carry, when gossip shows a hole, and every so often
  * with one random peer (anti-entropy). Sync runs on direct connections only: a relayed one has a
  * small data limit meant for signalling.
+ *
+ * Serving is budgeted (DESIGN §6): streams per connection and per peer, exchanges at once, bytes per
+ * exchange and bytes per second per peer. A peer whose answers break the protocol is disconnected and
+ * neither served nor asked for a while; a failed exchange is retried with backoff, and another
+ * holder is asked meanwhile.
  */
 export class SyncService {
   readonly #c: SyncComponents
@@ -190,6 +280,18 @@ export class SyncService {
   readonly #syncing = new Map<string, Promise<void>>()
   readonly #again = new Set<string>()
   readonly #progress = new Map<string, SyncProgress>()
+  readonly #serving = new Map<string, number>()
+  #servingTotal = 0
+  readonly #maxServingPerPeer: number
+  readonly #maxServing: number
+  readonly #maxBytesPerExchange: number
+  readonly #pull: BudgetMap
+  readonly #penaltyMs: number
+  readonly #penalised = new Map<string, number>()
+  readonly #retryMinMs: number
+  readonly #retryMaxMs: number
+  readonly #retryAttempts: number
+  readonly #failures = new Map<string, number>()
   #served = 0
   #started = false
 
@@ -199,6 +301,25 @@ export class SyncService {
     this.#timeoutMs = init.timeoutMs ?? SYNC_TIMEOUT_MS
     this.#maxInbound = init.maxInboundStreams ?? SYNC_MAX_INBOUND_STREAMS
     this.#maxOutbound = init.maxOutboundStreams ?? SYNC_MAX_OUTBOUND_STREAMS
+    this.#maxServingPerPeer = init.maxServingPerPeer ?? SYNC_MAX_SERVING_PER_PEER
+    this.#maxServing = init.maxServing ?? SYNC_MAX_SERVING
+    this.#maxBytesPerExchange = init.maxBytesPerExchange ?? SYNC_MAX_BYTES_PER_EXCHANGE
+    const rate = init.serveBytesPerSecond ?? SYNC_SERVE_BYTES_PER_S
+    const burst = init.serveBurstBytes ?? SYNC_SERVE_BURST_BYTES
+    this.#pull = new BudgetMap(() => new TokenBucket(rate, burst), SYNC_BUDGET_PEERS_KEPT)
+    this.#penaltyMs = init.penaltyMs ?? SYNC_PENALTY_MS
+    this.#retryMinMs = init.retryMinMs ?? SYNC_RETRY_MIN_MS
+    this.#retryMaxMs = init.retryMaxMs ?? SYNC_RETRY_MAX_MS
+    this.#retryAttempts = init.retryAttempts ?? SYNC_RETRY_ATTEMPTS
+  }
+
+  /** Whether `peer` broke the protocol recently. */
+  penalised (peer: string): boolean {
+    const until = this.#penalised.get(peer)
+    if (until === undefined) return false
+    if (until > Date.now()) return true
+    this.#penalised.delete(peer)
+    return false
   }
 
   /** Entries this node has sent to peers. */
@@ -210,9 +331,7 @@ export class SyncService {
     if (this.#started) return
     this.#started = true
     this.#timers.start()
-    await this.#c.libp2p.handle(SYNC_PROTOCOL, (stream) => {
-      void serveSync(stream, this.#c.store, { signal: AbortSignal.timeout(this.#timeoutMs) }).then(n => { this.#served += n })
-    }, { maxInboundStreams: this.#maxInbound, maxOutboundStreams: this.#maxOutbound, runOnLimitedConnection: false })
+    await this.#c.libp2p.handle(SYNC_PROTOCOL, (stream, connection) => { this.#serve(stream, connection.remotePeer.toString()) }, { maxInboundStreams: this.#maxInbound, maxOutboundStreams: this.#maxOutbound, runOnLimitedConnection: false })
     this.#c.libp2p.addEventListener('peer:identify', this.#onIdentify)
     this.#c.pubsub.addEventListener('subscription-change', this.#onSubscriptions)
     this.#timers.every(this.#antiEntropyMs, () => { this.#antiEntropy() })
@@ -225,6 +344,27 @@ export class SyncService {
     this.#c.libp2p.removeEventListener('peer:identify', this.#onIdentify)
     this.#c.pubsub.removeEventListener('subscription-change', this.#onSubscriptions)
     await this.#c.libp2p.unhandle(SYNC_PROTOCOL)
+  }
+
+  /** Answer one exchange, if this peer and all peers together are within their budgets. */
+  #serve (stream: Stream, peer: string): void {
+    const mine = this.#serving.get(peer) ?? 0
+    if (this.penalised(peer) || mine >= this.#maxServingPerPeer || this.#servingTotal >= this.#maxServing) {
+      stream.abort(new SyncBusyError(`not serving ${peer} now`))
+      return
+    }
+    this.#serving.set(peer, mine + 1)
+    this.#servingTotal++
+    void serveSync(stream, this.#c.store, {
+      signal: AbortSignal.timeout(this.#timeoutMs),
+      maxBytes: this.#maxBytesPerExchange,
+      budget: this.#pull.get(peer)
+    }).then(n => { this.#served += n }).finally(() => {
+      this.#servingTotal--
+      const left = (this.#serving.get(peer) ?? 1) - 1
+      if (left > 0) this.#serving.set(peer, left)
+      else this.#serving.delete(peer)
+    })
   }
 
   readonly #onIdentify = (evt: CustomEvent<{ peerId: PeerId, protocols: string[], connection: Connection }>): void => {
@@ -243,14 +383,38 @@ export class SyncService {
    * Gossip alone can lose a post (published while a mesh was re-forming, or dropped under load) and
    * nothing else would fetch it until that author posts again; this bounds how long such a hole stays.
    */
-  #antiEntropy (): void {
+  #antiEntropy (except?: string): void {
     const candidates = new Set<string>()
     for (const author of this.#c.feeds.authors) {
       for (const p of this.#c.pubsub.getSubscribers(authorTopic(author))) candidates.add(p.toString())
     }
+    if (except !== undefined) candidates.delete(except)
     const direct = this.#c.libp2p.getConnections().filter(c => isDirect(c) && candidates.has(c.remotePeer.toString()))
     const pick = direct[Math.floor(Math.random() * direct.length)]
     if (pick !== undefined) this.syncWith(pick.remotePeer)
+  }
+
+  /** What to do after an exchange with `peer` failed with `err`. */
+  #failed (peer: PeerId, err: Error): void {
+    const key = peer.toString()
+    if (isViolation(err)) {
+      log('%s broke the sync protocol (%s): disconnecting, and no sync with it for %d ms', key, err.message, this.#penaltyMs)
+      this.#penalised.set(key, Date.now() + this.#penaltyMs)
+      this.#failures.delete(key)
+      void this.#c.libp2p.hangUp(peer).catch(() => {})
+    } else {
+      log('sync with %s failed: %s', key, err.message)
+      const failures = (this.#failures.get(key) ?? 0) + 1
+      this.#failures.set(key, failures)
+      if (failures <= this.#retryAttempts) {
+        const delay = Math.min(this.#retryMaxMs, this.#retryMinMs * 2 ** (failures - 1))
+        this.#timers.later(delay, () => { this.syncWith(peer) })
+      } else {
+        this.#failures.delete(key)
+      }
+    }
+    // Whatever went wrong with this one, another holder may have what we are missing.
+    this.#antiEntropy(key)
   }
 
   /** Catch up with every peer we hold a direct connection to. */
@@ -268,6 +432,7 @@ export class SyncService {
   /** Catch up with one peer; concurrent requests for the same peer collapse into one more round. */
   syncWith (peer: PeerId): void {
     const key = peer.toString()
+    if (this.penalised(key)) return
     if (this.#syncing.has(key)) {
       this.#again.add(key)
       return
@@ -275,7 +440,7 @@ export class SyncService {
     const run = (async () => {
       do {
         this.#again.delete(key)
-        await this.#syncOnce(peer).catch((err: Error) => { log('sync with %s failed: %s', key, err.message) })
+        await this.#syncOnce(peer).then(() => { this.#failures.delete(key) }, (err: Error) => { this.#failed(peer, err) })
       } while (this.#again.has(key) && this.#started)
     })().finally(() => {
       this.#syncing.delete(key)

@@ -1,0 +1,49 @@
+/**
+ * A flooding author under gossipsub scoring: a follower takes at most its per-author budget from
+ * gossip, the flooder's score goes negative within a few heartbeats, and an honest author's post
+ * still arrives. Real nodes on loopback, inside the test's namespace.
+ */
+import { afterAll, expect, test } from 'vitest'
+import { createNodeFlockNode } from '../../src/lib/p2p/runtime-node.js'
+import type { FlockNode } from '../../src/lib/p2p/node.js'
+import { GOSSIP_AUTHOR_BURST } from '../../src/lib/p2p/constants.js'
+import { authorFromSeed } from '../core/helpers.js'
+import { tempDir, until } from '../server/harness.js'
+
+const cleanup: Array<() => Promise<void>> = []
+afterAll(async () => {
+  for (const fn of cleanup.reverse()) await fn()
+})
+
+async function node (seed: number): Promise<FlockNode> {
+  const dir = await tempDir()
+  const n = await createNodeFlockNode({ author: await authorFromSeed(seed), dataDir: dir.path, ipColocationFactorWeight: 0 })
+  cleanup.push(dir.remove, async () => { await n.stop() })
+  return n
+}
+
+test('a flooding author is throttled and scored down while an honest author\'s post gets through', async () => {
+  const [victim, flooder, honest] = [await node(60), await node(61), await node(62)]
+  await victim.follow(flooder.author.id)
+  await victim.follow(honest.author.id)
+  for (const other of [flooder, honest]) {
+    await other.libp2p.dial(victim.libp2p.getMultiaddrs()[0] as Parameters<typeof other.libp2p.dial>[0])
+    await until('the author to see the victim on its topic', () =>
+      other.topicPeers(other.author.id).includes(victim.peerId.toString()) ? true : undefined, 10_000)
+  }
+  await victim.idle()
+  let fromGossip = 0
+  victim.addEventListener('entry', (evt) => {
+    if (evt.detail.source === 'gossip' && evt.detail.entry.entry.author === flooder.author.id) fromGossip++
+  })
+
+  const started = Date.now()
+  for (let i = 0; i < 400; i++) await flooder.publish('post', { text: `flood ${i}` })
+  const posted = await honest.publish('post', { text: 'an honest post' })
+  await until('the honest post to reach the victim', async () => await victim.logs.get(posted.cid) !== undefined ? true : undefined, 15_000)
+  await until('the flooder\'s gossip score to go negative', () => victim.gossipScore(flooder.peerId.toString()) < 0 ? true : undefined, 15_000)
+  const seconds = (Date.now() - started) / 1000
+  expect(fromGossip).toBeLessThanOrEqual(GOSSIP_AUTHOR_BURST + Math.ceil(seconds) + 1)
+  expect(fromGossip).toBeGreaterThan(0)
+  expect(victim.gossipScore(honest.peerId.toString())).toBeGreaterThanOrEqual(0)
+}, 60_000)
