@@ -1,8 +1,9 @@
 /**
  * Discovery: how peers find each other (PROTOCOL.md §8.1). Every node and relay joins the discovery
- * topic and judges announcements (forged ones cost their sender score). A node also keeps its
- * bootstrap relays connected, announces its own addresses signed with its node key, and dials the
- * peers it hears of. A relay does neither: peers find it through /bootstrap.
+ * topic and judges announcements within a budget (AnnouncementGate: forged ones and floods cost their
+ * sender score). A node also keeps its bootstrap relays connected, announces its own addresses signed
+ * with its node key, and dials the peers it hears of: at most DISCOVERY_DIALS_PER_S, and only at
+ * addresses its connection gater allows. A relay does neither: peers find it through /bootstrap.
  *
  * ```ts
  * discovery({ nodeKey, relays })({ libp2p, pubsub })   // a peer
@@ -15,10 +16,12 @@ import type { Connection, Ed25519PrivateKey, Libp2p, PeerId } from '@libp2p/inte
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { DISCOVERY_TOPIC, createAnnouncement, type Announcement } from '../core/index.js'
-import { AnnouncementGate, scoreTopic } from './gossip.js'
+import { AnnouncementGate, penalize, scoreTopic } from './gossip.js'
+import { TokenBucket } from './budget.js'
 import { Timers } from './timers.js'
 import {
-  ANNOUNCE_BURST_MS, DIAL_ATTEMPTS, DIAL_TIMEOUT_MS, DISCOVERY_INTERVAL_MS, RELAY_REDIAL_MAX_MS, RELAY_REDIAL_MIN_MS
+  ANNOUNCE_BURST_MS, DIAL_ATTEMPTS, DIAL_TIMEOUT_MS, DISCOVERY_DIAL_BURST, DISCOVERY_DIALS_PER_S, DISCOVERY_INTERVAL_MS,
+  RELAY_REDIAL_MAX_MS, RELAY_REDIAL_MIN_MS
 } from './constants.js'
 
 const log = logger('flock:discovery')
@@ -33,7 +36,7 @@ export interface DiscoveryInit {
 }
 
 export interface DiscoveryComponents {
-  libp2p: Pick<Libp2p, 'peerId' | 'getMultiaddrs' | 'getConnections' | 'dial' | 'peerStore' | 'addEventListener' | 'removeEventListener'>
+  libp2p: Pick<Libp2p, 'peerId' | 'getMultiaddrs' | 'getConnections' | 'dial' | 'isDialable' | 'peerStore' | 'addEventListener' | 'removeEventListener'>
   pubsub: Pick<GossipSub, 'subscribe' | 'unsubscribe' | 'publish' | 'topicValidators'>
 }
 
@@ -44,6 +47,7 @@ export class Discovery {
   readonly #intervalMs: number
   readonly #timers = new Timers()
   readonly #dialing = new Set<string>()
+  readonly #dials = new TokenBucket(DISCOVERY_DIALS_PER_S, DISCOVERY_DIAL_BURST, () => performance.now())
   #started = false
 
   constructor (init: DiscoveryInit, components: DiscoveryComponents) {
@@ -64,9 +68,9 @@ export class Discovery {
     this.#timers.start()
     const pubsub = this.#c.pubsub
     scoreTopic(pubsub, DISCOVERY_TOPIC)
-    const gate = new AnnouncementGate()
+    const gate = new AnnouncementGate({ onFlood: (peer) => { penalize(pubsub, peer) } })
     const onValid = this.#nodeKey === undefined ? undefined : (a: Announcement) => { this.#heard(a) }
-    pubsub.topicValidators.set(DISCOVERY_TOPIC, async (_from, msg) => await gate.verdict(msg.data, onValid))
+    pubsub.topicValidators.set(DISCOVERY_TOPIC, async (from, msg) => await gate.verdict(from.toString(), msg.data, onValid))
     pubsub.subscribe(DISCOVERY_TOPIC)
     if (this.#nodeKey === undefined) return
     this.#c.libp2p.addEventListener('self:peer:update', this.#onSelfUpdate)
@@ -106,11 +110,44 @@ export class Discovery {
 
   async #discovered (a: Announcement): Promise<void> {
     const id = peerIdFromString(a.peerId)
+    const connected = this.#c.libp2p.getConnections(id).length > 0
+    // Beyond the dial budget a peer is neither checked, dialled nor stored (so none of them grows with
+    // a flood of fresh keys): it announces again within DISCOVERY_INTERVAL_MS. Only a peer with an
+    // address worth dialling takes from the budget.
+    if (!connected && (this.#dialing.has(a.peerId) || this.#dials.available < 1)) return
+    const addrs = await this.#dialable(id, a.addrs)
+    if (addrs.length === 0) {
+      log('no dialable address in the announcement of %s', a.peerId)
+      return
+    }
+    if (!connected && !this.#dials.tryTake(1)) return
     // Its newest addresses replace older ones: a reservation that expired is no address to try first.
-    await this.#c.libp2p.peerStore.patch(id, { multiaddrs: a.addrs }).catch((err: Error) => { log('peer store refused %s: %s', a.peerId, err.message) })
-    if (!this.#started || this.#c.libp2p.getConnections(id).length > 0 || this.#dialing.has(a.peerId)) return
+    await this.#c.libp2p.peerStore.patch(id, { multiaddrs: addrs }).catch((err: Error) => { log('peer store refused %s: %s', a.peerId, err.message) })
+    if (!this.#started || connected) return
     // Dial by id, so libp2p tries the addresses in its own order (direct before relayed).
-    await this.#dial(id)
+    if (await this.#dial(id) === undefined && this.#c.libp2p.getConnections(id).length === 0) {
+      // A peer never reached leaves nothing behind; fresh keys cost nothing to make.
+      await this.#c.libp2p.peerStore.delete(id).catch(() => {})
+    }
+  }
+
+  /**
+   * The announced addresses this node would dial: each leads to the announcing peer (no other /p2p/
+   * at its end), and libp2p has a transport for it and the connection gater allows it (a Node peer's
+   * gater refuses loopback and private addresses unless configured for a local network). Checked
+   * before anything is stored, so an address the gater refuses never reaches the peer store.
+   */
+  async #dialable (id: PeerId, addrs: Multiaddr[]): Promise<Multiaddr[]> {
+    const self = `/p2p/${id.toString()}`
+    const checked = await Promise.all(addrs.map(async (ma) => {
+      const components = ma.getComponents()
+      // A /dnsaddr/ is a list to look up in DNS (recursively), never a peer's own address.
+      if (components[0]?.name === 'dnsaddr') return false
+      const last = components.at(-1)
+      if (last?.name === 'p2p' && last.value !== id.toString()) return false
+      return await this.#c.libp2p.isDialable(last?.name === 'p2p' ? ma : ma.encapsulate(self))
+    }))
+    return addrs.filter((_, i) => checked[i])
   }
 
   /** Tell the discovery topic how to reach us: our addresses, signed with the node key. */

@@ -8,6 +8,11 @@ import { gossipsub, StrictNoSign, TopicValidatorResult, type GossipSub, type Gos
 import { createTopicScoreParams, type TopicScoreParams } from '@libp2p/gossipsub/score'
 import { InvalidAnnouncementError, entryCid, readAnnouncement, type Announcement } from '../core/index.js'
 import { DISCOVERY_TOPIC } from '../core/constants.js'
+import { BudgetMap, TokenBucket } from './budget.js'
+import {
+  ANNOUNCE_ACCEPT_BURST, ANNOUNCE_ACCEPT_PER_S, ANNOUNCE_FLOOD_BURST, ANNOUNCE_FORWARDERS_KEPT, ANNOUNCE_PEER_BURST,
+  ANNOUNCE_PEER_PER_S, ANNOUNCE_PEERS_KEPT
+} from './constants.js'
 
 export interface FlockGossipInit {
   /**
@@ -51,9 +56,12 @@ export async function flockMsgId (msg: { data: Uint8Array }): Promise<Uint8Array
   return (await entryCid(msg.data)).bytes
 }
 
-/** The gossipsub class exposes its live score parameters; its public interface does not. */
+/** The gossipsub class exposes its live score parameters and penalties; its public interface does not. */
 interface ScoredGossipSub {
-  score: { params: { topics: Record<string, TopicScoreParams> } }
+  score: {
+    params: { topics: Record<string, TopicScoreParams> }
+    addPenalty: (peer: string, penalty: number, label: string) => void
+  }
 }
 
 /**
@@ -74,19 +82,57 @@ export function scoreTopic (pubsub: Pick<GossipSub, 'topicValidators'>, topic: s
   })
 }
 
-/** Peers whose newest announcement time is kept; beyond it the oldest-seen peers are forgotten. */
-const NEWEST_KEPT = 10_000
+/**
+ * Charge `peer` one unit of gossipsub's behaviour penalty (P7: -10 × units², decaying to a fifth each
+ * second; three units put it below the graylist, so its RPCs are dropped unread). Unlike rejecting a
+ * message, it touches no other peer: gossipsub also charges whoever forwards a rejected message later.
+ */
+export function penalize (pubsub: Pick<GossipSub, 'topicValidators'>, peer: string): void {
+  (pubsub as unknown as ScoredGossipSub).score.addPenalty(peer, 1, 'flood')
+}
+
+export interface AnnouncementGateInit {
+  /** Told of each announcement a forwarder sends beyond ANNOUNCE_FLOOD_BURST; discovery penalizes it. */
+  onFlood?: (peer: string) => void
+  /** Clock for the budgets, ms (performance.now() by default). */
+  now?: () => number
+}
 
 /**
- * Gossip verdicts on discovery announcements: malformed or forged → reject (the sender loses score);
- * of another version, outside the clock window, or not newer than the newest already seen from that
- * peer (a replay, or a copy gossip forgot it had seen) → ignore; else accept (and forward), handing the
- * announcement to `onValid`. One per node or relay: it remembers each peer's newest.
+ * Gossip verdicts on discovery announcements. First the budgets, before anything is decoded: a
+ * forwarder beyond its own share (ANNOUNCE_PEER_PER_S) or beyond the node's (ANNOUNCE_ACCEPT_PER_S)
+ * → ignore, unread and not forwarded; one sending more than any honest node forwards
+ * (ANNOUNCE_FLOOD_BURST) is also reported to `onFlood`. Then the announcement: malformed or forged →
+ * reject (the sender loses score); of another version, outside the clock window, or not newer than
+ * the newest already seen from that peer (a replay, or a copy gossip forgot it had seen) → ignore;
+ * else accept (and forward), handing it to `onValid`. One per node or relay: it remembers each
+ * forwarder's budget and each announcing peer's newest time, both in maps of bounded size.
+ *
+ * Over budget is Ignore, not Reject. The message may well be valid: a relay forwarding a burst of
+ * honest announcements (every peer reconnecting after a restart) must not lose score for our
+ * budget. And gossipsub charges a rejected message to every peer that forwards a copy of it later,
+ * so rejecting valid announcements would punish the honest peers that forward them as well.
  */
 export class AnnouncementGate {
   readonly #newest = new Map<string, number>()
+  /** Announcements of each forwarder we read (ANNOUNCE_PEER_PER_S). */
+  readonly #shares: BudgetMap
+  /** Everything each forwarder sends us, against what an honest one can send (ANNOUNCE_FLOOD_BURST). */
+  readonly #arrivals: BudgetMap
+  readonly #budget: TokenBucket
+  readonly #onFlood: (peer: string) => void
 
-  async verdict (data: Uint8Array, onValid?: (a: Announcement) => void): Promise<TopicValidatorResult> {
+  constructor (init: AnnouncementGateInit = {}) {
+    const now = init.now ?? (() => performance.now())
+    this.#onFlood = init.onFlood ?? (() => {})
+    this.#budget = new TokenBucket(ANNOUNCE_ACCEPT_PER_S, ANNOUNCE_ACCEPT_BURST, now)
+    this.#shares = new BudgetMap(() => new TokenBucket(ANNOUNCE_PEER_PER_S, ANNOUNCE_PEER_BURST, now), ANNOUNCE_FORWARDERS_KEPT)
+    this.#arrivals = new BudgetMap(() => new TokenBucket(ANNOUNCE_ACCEPT_PER_S, ANNOUNCE_FLOOD_BURST, now), ANNOUNCE_FORWARDERS_KEPT)
+  }
+
+  /** `data` as forwarded to us by `from` (gossipsub's propagation source, a peer id string). */
+  async verdict (from: string, data: Uint8Array, onValid?: (a: Announcement) => void): Promise<TopicValidatorResult> {
+    if (!this.#withinBudget(from)) return TopicValidatorResult.Ignore
     let a: Announcement
     try {
       a = await readAnnouncement(data)
@@ -99,8 +145,25 @@ export class AnnouncementGate {
     // Re-inserted, so the map's order is by last announcement and the front is the stalest.
     this.#newest.delete(a.peerId)
     this.#newest.set(a.peerId, a.ts)
-    if (this.#newest.size > NEWEST_KEPT) this.#newest.delete(this.#newest.keys().next().value as string)
+    if (this.#newest.size > ANNOUNCE_PEERS_KEPT) this.#newest.delete(this.#newest.keys().next().value as string)
     onValid?.(a)
     return TopicValidatorResult.Accept
+  }
+
+  /**
+   * Take a token from `from`'s budget and the node's. Every announcement read counts, valid or not:
+   * reading is the signature check this bounds.
+   */
+  #withinBudget (from: string): boolean {
+    if (!this.#arrivals.get(from).tryTake(1)) {
+      this.#onFlood(from)
+      return false
+    }
+    const share = this.#shares.get(from)
+    // Both or neither: a token taken from one bucket while the other is empty would be lost.
+    if (share.available < 1 || this.#budget.available < 1) return false
+    share.tryTake(1)
+    this.#budget.tryTake(1)
+    return true
   }
 }

@@ -1,14 +1,17 @@
 /**
  * The Node runtime of the shared node definition: TCP and WebSockets (and optionally WebRTC through
- * node-datachannel) as transports, LevelDB for blocks and the entry index, all under one data dir.
+ * node-datachannel) as transports, LevelDB for blocks and the entry index, all under one data dir,
+ * and a connection gater that keeps the node from dialling local addresses strangers announce.
  */
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { tcp } from '@libp2p/tcp'
 import { webRTC } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
-import type { PrivateKey } from '@libp2p/interface'
+import type { ConnectionGater, PrivateKey } from '@libp2p/interface'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { LevelBlockstore } from 'blockstore-level'
 import { LevelDatastore } from 'datastore-level'
+import { BlockList } from 'node:net'
 import { join } from 'node:path'
 import type { Author } from '../core/index.js'
 import { FlockNode } from './node.js'
@@ -26,6 +29,66 @@ export interface NodeRuntimeOptions {
   webrtc?: boolean
   ipColocationFactorWeight?: number
   antiEntropyMs?: number
+  /**
+   * Dial loopback, private and link-local addresses (isLocalAddress), whoever named them: peers
+   * announce them, identify reports them. Default: only on a local network, i.e. when the listen host
+   * and every relay are such addresses (tests, benchmarks, a LAN; also a node with no relays at all,
+   * which nothing outside this machine can reach) — so a peer on public relays never dials
+   * 127.0.0.1:<port> because a stranger announced it. Configured relays, and circuits through them,
+   * stay dialable either way.
+   */
+  allowLocalAddresses?: boolean
+}
+
+const LOCAL_NETWORKS = new BlockList()
+for (const [net, bits] of [
+  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
+  ['192.168.0.0', 16], ['224.0.0.0', 3]
+] as const) LOCAL_NETWORKS.addSubnet(net, bits, 'ipv4')
+// IPv4-mapped IPv6 addresses are checked against the IPv4 ranges by BlockList itself.
+for (const [net, bits] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) LOCAL_NETWORKS.addSubnet(net, bits, 'ipv6')
+
+/**
+ * Whether dialling `ma` reaches this machine or its local network rather than the internet: loopback,
+ * private, shared (CGNAT), link-local, unspecified, multicast and reserved IPs, `localhost` names, and
+ * whatever does not start with a network address (a unix socket). A DNS name is judged by its name
+ * only: one that resolves to a local address gets through.
+ */
+export function isLocalAddress (ma: Multiaddr): boolean {
+  const first = ma.getComponents()[0]
+  switch (first?.name) {
+    case 'ip4':
+    case 'ip6':
+      return LOCAL_NETWORKS.check(first.value ?? '', first.name === 'ip4' ? 'ipv4' : 'ipv6')
+    case 'dns':
+    case 'dns4':
+    case 'dns6':
+    case 'dnsaddr': {
+      const host = (first.value ?? '').toLowerCase().replace(/\.$/, '')
+      return host === 'localhost' || host.endsWith('.localhost')
+    }
+    // A circuit through a relay named by id only: the relay's own address is gated when it is dialled.
+    case 'p2p':
+      return false
+    default:
+      return true
+  }
+}
+
+/**
+ * A gater refusing outbound dials to local addresses, except to the configured relays and through
+ * them: a relay on the LAN is the operator's choice, not a stranger's. Inbound connections are not
+ * gated here.
+ */
+export function localDialGater (relays: string[]): ConnectionGater {
+  const trusted = relays.map(r => multiaddr(r).toString())
+  return {
+    denyDialMultiaddr: (ma: Multiaddr) => {
+      if (!isLocalAddress(ma)) return false
+      const addr = ma.toString()
+      return !trusted.some(r => addr === r || addr.startsWith(`${r}/`))
+    }
+  }
 }
 
 export async function createNodeFlockNode (options: NodeRuntimeOptions): Promise<FlockNode> {
@@ -35,7 +98,10 @@ export async function createNodeFlockNode (options: NodeRuntimeOptions): Promise
   await datastore.open()
   const host = options.host ?? '127.0.0.1'
   const webrtc = options.webrtc ?? false
-  const relayed = (options.relays ?? []).length > 0
+  const relays = options.relays ?? []
+  const relayed = relays.length > 0
+  const allowLocal = options.allowLocalAddresses ??
+    (host !== '0.0.0.0' && isLocalAddress(multiaddr(`/ip4/${host}`)) && relays.every(r => isLocalAddress(multiaddr(r))))
   return await FlockNode.create({
     author: options.author,
     ...(options.nodeKey !== undefined ? { nodeKey: options.nodeKey } : {}),
@@ -52,7 +118,8 @@ export async function createNodeFlockNode (options: NodeRuntimeOptions): Promise
     ],
     blockstore,
     datastore,
-    relays: options.relays ?? [],
+    relays,
+    ...(allowLocal ? {} : { connectionGater: localDialGater(relays) }),
     ...(options.ipColocationFactorWeight !== undefined ? { ipColocationFactorWeight: options.ipColocationFactorWeight } : {}),
     ...(options.antiEntropyMs !== undefined ? { antiEntropyMs: options.antiEntropyMs } : {}),
     // A LevelDB left open stays locked for the next run of the same data dir.
