@@ -5,9 +5,13 @@
 import { join } from 'node:path'
 import { afterAll, expect, test } from 'vitest'
 import { LevelDatastore } from 'datastore-level'
+import { CarBlockIterator, CarWriter } from '@ipld/car'
+import { CID } from 'multiformats/cid'
+import { sha256 } from 'multiformats/hashes/sha2'
 import { createEntry, generateAuthor, type Author, type VerifiedEntry } from '../../src/lib/core/index.js'
 import { createNodeFlockNode } from '../../src/lib/p2p/runtime-node.js'
 import { LocalClient } from '../../src/lib/app/local-client.js'
+import { collect } from '../../src/lib/p2p/store.js'
 import type { FlockNode } from '../../src/lib/p2p/node.js'
 import { tempDir } from '../server/harness.js'
 
@@ -59,8 +63,11 @@ test('a CAR export of the log, with its media, imports into another node entry b
   const car = await a.exportLog()
 
   const { client: b } = await client()
-  expect(await b.importLog(car)).toBe(3)
-  expect(await b.importLog(car)).toBe(0)
+  // Only our own log and those of authors we follow are kept.
+  expect(await b.importLog(car)).toEqual({ added: 0, otherAuthors: 3, badBlocks: 0, truncated: false })
+  await b.follow(a.author)
+  expect((await b.importLog(car)).added).toBe(3)
+  expect((await b.importLog(car)).added).toBe(0)
   const posts = await b.authorPosts(a.author)
   expect(posts.map(p => p.text)).toEqual(['two', 'one'])
   const two = posts[0]
@@ -74,7 +81,8 @@ test('a CAR export of the log, with its media, imports into another node entry b
   const tampered = new Uint8Array(car)
   tampered[tampered.length - 10] = (tampered[tampered.length - 10] as number) ^ 0xff
   const { client: c } = await client()
-  expect(await c.importLog(tampered)).toBe(3)
+  await c.follow(a.author)
+  expect(await c.importLog(tampered)).toEqual({ added: 3, otherAuthors: 0, badBlocks: 1, truncated: false })
   await expect(c.media(media[0]?.cid as string, AbortSignal.timeout(500))).rejects.toThrow()
 })
 
@@ -104,6 +112,7 @@ test('a post view carries its author\'s latest avatar and, when held, the quoted
   const original = (await a.post({ text: '<b>x</b> original' })).cid
 
   const { client: b } = await client()
+  await b.follow(a.author)
   await b.importLog(await a.exportLog())
   await b.setProfile({ name: 'Bo', bio: 'no avatar' })
   const quote = (await b.post({ text: 'look at this', quote: original })).cid
@@ -134,15 +143,17 @@ test('a CAR import goes through intake: entry events, the clock rule, and our ow
   const { node: a, client: ac } = await client()
   const { node: b, client: bc } = await client()
   await ac.post({ text: 'to be imported' })
+  await bc.follow(a.author.id)
   const events: Array<{ cid: string, source: string }> = []
   b.addEventListener('entry', (evt) => { events.push({ cid: evt.detail.entry.cid.toString(), source: evt.detail.source }) })
-  expect(await bc.importLog(await ac.exportLog())).toBe(1)
+  expect((await bc.importLog(await ac.exportLog())).added).toBe(1)
   expect(events).toEqual([{ cid: (await a.logs.head(a.author.id))?.cid.toString(), source: 'import' }])
 
   // A log dated an hour ahead is refused like any gossip or sync of it, from its first entry on.
   const c = await generateAuthor()
   const ahead = await createEntry(c, null, 'post', { text: 'from the future' }, Date.now() + 3_600_000)
-  expect(await b.importEntries([ahead])).toBe(0)
+  await bc.follow(c.id)
+  expect(await b.importEntries([ahead])).toEqual({ added: 0, otherAuthors: 0 })
   expect(await b.logs.head(c.id)).toBeNull()
 
   // Our own log restored from another device: the follows in it take effect here.
@@ -150,9 +161,40 @@ test('a CAR import goes through intake: entry events, the clock rule, and our ow
   await ac.follow(other.id)
   const { node: restored, client: rc } = await clientOf(a.author)
   expect(restored.following).toEqual([])
-  expect(await rc.importLog(await ac.exportLog())).toBe(2)
+  expect((await rc.importLog(await ac.exportLog())).added).toBe(2)
   expect(restored.following).toEqual([other.id])
   expect(await rc.following()).toEqual([other.id])
   const follow: VerifiedEntry | undefined = await restored.logs.at(a.author.id, 2)
   expect(follow?.entry.kind).toBe('follow')
+})
+
+test('a CAR import skips and reports oversized and damaged blocks, and keeps what came before a cut', async () => {
+  const { client: a } = await client()
+  for (let i = 0; i < 5; i++) await a.post({ text: `post ${i}` })
+  const car = await a.exportLog()
+
+  // An oversized block in the middle: the entries around it are still imported.
+  const huge = new Uint8Array(2 * 1024 * 1024).fill(7)
+  const hugeCid = CID.createV1(0x55, await sha256.digest(huge))
+  const blocks: Array<{ cid: CID, bytes: Uint8Array }> = []
+  for await (const b of await CarBlockIterator.fromBytes(car)) blocks.push(b)
+  const { writer, out } = CarWriter.create([])
+  const collected = collect(out)
+  for (const [i, b] of blocks.entries()) {
+    if (i === 2) await writer.put({ cid: hugeCid, bytes: huge })
+    await writer.put(b)
+  }
+  await writer.close()
+  const withHuge = await collected
+
+  const { client: b } = await client()
+  await b.follow(a.author)
+  expect(await b.importLog(withHuge)).toEqual({ added: 5, otherAuthors: 0, badBlocks: 1, truncated: false })
+
+  // Cut in the middle of the last block: the ones before it are imported.
+  const { client: c } = await client()
+  await c.follow(a.author)
+  const report = await c.importLog(car.subarray(0, car.length - 20))
+  expect(report.truncated).toBe(true)
+  expect(report.added).toBe(4)
 })

@@ -91,13 +91,14 @@ describe('reading the stored logs', () => {
     cleanup.push(async () => { await views.close() })
     const live = await LocalClient.open(node, views, [])
     const now = Date.now()
+    // Only logs of authors we follow are taken in from outside the network.
+    await live.follow(b.id)
     const [, b1, b2] = await log(node, b, [
       ['profile', { name: 'Bea', bio: '' }, now - 10_000], ['post', { text: 'from b' }, now - 9_000], ['post', { text: 'b again' }, now - 1_000]
     ])
     // Someone we never follow: their posts stay out of the home timeline.
     await log(node, c, [['post', { text: 'from c' }, now - 5_000]])
     await live.post({ text: 'mine first' })
-    await live.follow(b.id)
     await live.like((b1 as VerifiedEntry).cid.toString())
     await live.repost((b2 as VerifiedEntry).cid.toString())
     const { cid: gone } = await live.post({ text: 'deleted later' })

@@ -36,7 +36,7 @@ test('an entry gossip missed arrives by the periodic sync', async () => {
   await follower.idle()
 
   const missed = await createEntry(author.author, null, 'post', { text: 'gossip lost this one' })
-  expect(await author.importEntries([missed])).toBe(1)
+  expect((await author.importEntries([missed])).added).toBe(1)
   const arrived = await new Promise<{ entry: VerifiedEntry, source: string }>((resolve, reject) => {
     const timer = setTimeout(() => { reject(new Error('the missed entry did not arrive within 10 s')) }, 10_000)
     follower.addEventListener('entry', (evt) => {

@@ -58,7 +58,7 @@ export function fakeClient (): FakeClient {
     async media (cid) { record('media', cid); return new Uint8Array([1, 2, 3]) },
     async forks () { record('forks'); return [] },
     async exportLog () { record('exportLog'); return new Uint8Array() },
-    async importLog (car) { record('importLog', car); return 0 },
+    async importLog (car) { record('importLog', car); return { added: 0, otherAuthors: 0, badBlocks: 0, truncated: false } },
     subscribe (listener) {
       listeners.add(listener)
       return () => { listeners.delete(listener) }

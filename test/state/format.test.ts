@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   absoluteTime, avatarHue, avatarInitial, backupFileName, displayName, formatBytes, formatCount, formatPercent,
-  relativeTime, shortAuthor, shortId, syncText
+  importMessage, relativeTime, shortAuthor, shortId, syncText
 } from '../../src/lib/state/format.js'
 
 const AUTHOR = '12D3KooWKnDdG3iXw9eTFijk3EWSunZcFi54Zka4wmtqtt6rPxc7'
@@ -92,4 +92,12 @@ describe('syncText', () => {
     expect(syncText({ active: true, received: 12, expected: 0, peers: 0 })).toBe('Syncing 12 entries')
     expect(syncText({ active: false, received: 1000, expected: 1000, peers: 2 })).toBe('Up to date')
   })
+})
+
+it('importMessage says what a CAR import kept and what it skipped', () => {
+  expect(importMessage({ added: 1, otherAuthors: 0, badBlocks: 0, truncated: false })).toBe('Imported 1 new entry.')
+  expect(importMessage({ added: 1200, otherAuthors: 12, badBlocks: 2, truncated: true })).toBe(
+    "Imported 1,200 new entries. Skipped 12 entries of people you don't follow. 2 damaged blocks were skipped. " +
+    'The file was cut short; what came before the cut was imported.')
+  expect(importMessage({ added: 0, otherAuthors: 0, badBlocks: 1, truncated: false })).toBe('Imported 0 new entries. 1 damaged block was skipped.')
 })

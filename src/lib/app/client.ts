@@ -116,6 +116,18 @@ export interface PostInput {
 }
 
 /** The entry a write appended to our log. */
+/** What a CAR import did. */
+export interface ImportReport {
+  /** New entries stored. */
+  added: number
+  /** Entries of authors who are neither us nor followed: not kept. */
+  otherAuthors: number
+  /** Blocks that do not match their CID, do not verify, or are larger than any entry or media file. */
+  badBlocks: number
+  /** The file ends inside a block (or is not a CAR past some point): what came before was imported. */
+  truncated: boolean
+}
+
 export interface Written {
   cid: string
   seq: number
@@ -154,8 +166,8 @@ export interface FlockClient {
   forks (): Promise<ForkView[]>
   /** Our whole signed log (and our media) as one CAR file. */
   exportLog (): Promise<Uint8Array>
-  /** Import a CAR of signed entries; returns how many new entries were stored. */
-  importLog (car: Uint8Array): Promise<number>
+  /** Import a CAR of signed entries (our own log, and logs of authors we follow); says what it kept and skipped. */
+  importLog (car: Uint8Array): Promise<ImportReport>
   subscribe (listener: (event: ClientEvent) => void): () => void
 }
 

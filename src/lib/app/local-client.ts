@@ -9,18 +9,19 @@
  * const { cid } = await client.post({ text: 'hello' })
  * ```
  */
-import { CarReader, CarWriter } from '@ipld/car'
+import { CarBlockIterator, CarWriter } from '@ipld/car'
 import type { Datastore } from 'interface-datastore'
 import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
 import {
-  DAG_CBOR_CODE, entryView, equalBytes, isAuthorId, postBody, verifyEntry, type Media, type VerifiedEntry
+  DAG_CBOR_CODE, MAX_ENTRY_BYTES, entryView, equalBytes, isAuthorId, postBody, verifyEntry, type Media, type VerifiedEntry
 } from '../core/index.js'
 import type { FlockNode, FlockNodeEvents } from '../p2p/node.js'
 import { collect } from '../p2p/store.js'
+import { MAX_MEDIA_BYTES } from '../p2p/constants.js'
 import type {
-  ClientEvent, FlockClient, ForkView, NetworkView, NotificationView, PostInput, PostView, ProfileInput, ProfileView,
-  Written
+  ClientEvent, FlockClient, ForkView, ImportReport, NetworkView, NotificationView, PostInput, PostView, ProfileInput,
+  ProfileView, Written
 } from './client.js'
 import { InvalidAuthorError, InvalidCidError, NotOwnEntryError, SelfFollowError, UnknownEntryError } from './errors.js'
 import { PostViews } from './post-views.js'
@@ -201,22 +202,36 @@ export class LocalClient implements FlockClient {
     return await car
   }
 
-  /** Every entry of the CAR is verified, then taken in by the node like any other (intake.ts). */
-  async importLog (car: Uint8Array): Promise<number> {
-    const reader = await CarReader.fromBytes(car)
+  /**
+   * Every entry of the CAR is verified, then taken in by the node like any other (intake.ts). A bad
+   * block is skipped and counted, not a reason to drop the rest; a file cut short keeps what came
+   * before the cut.
+   */
+  async importLog (car: Uint8Array): Promise<ImportReport> {
     const entries: VerifiedEntry[] = []
-    for await (const { cid, bytes } of reader.blocks()) {
-      // A CAR's CIDs are claims: every block is checked against its hash before it is kept.
-      const digest = await sha256.digest(bytes)
-      if (cid.multihash.code !== digest.code || !equalBytes(cid.multihash.digest, digest.digest)) continue
-      if (cid.code === DAG_CBOR_CODE) {
+    let badBlocks = 0
+    let truncated = false
+    try {
+      for await (const { cid, bytes } of await CarBlockIterator.fromBytes(car)) {
+        const limit = cid.code === DAG_CBOR_CODE ? MAX_ENTRY_BYTES : cid.code === RAW_CODE ? MAX_MEDIA_BYTES : 0
+        // A CAR's CIDs are claims: every block is checked against its hash before it is kept.
+        const digest = bytes.length > limit ? undefined : await sha256.digest(bytes)
+        if (digest === undefined || cid.multihash.code !== digest.code || !equalBytes(cid.multihash.digest, digest.digest)) {
+          badBlocks++
+          continue
+        }
+        if (cid.code === RAW_CODE) {
+          await this.#node.addMedia(bytes)
+          continue
+        }
         const v = await verifyEntry(bytes).catch(() => undefined)
-        if (v !== undefined) entries.push(v)
-      } else if (cid.code === RAW_CODE) {
-        await this.#node.addMedia(bytes)
+        if (v === undefined) badBlocks++
+        else entries.push(v)
       }
+    } catch {
+      truncated = true
     }
-    return await this.#node.importEntries(entries)
+    return { ...await this.#node.importEntries(entries), badBlocks, truncated }
   }
 
   subscribe (listener: (event: ClientEvent) => void): () => void {

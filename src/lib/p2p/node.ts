@@ -256,21 +256,30 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
 
   /**
    * Take in entries from outside the network (a CAR backup): grouped by author and ordered by seq,
-   * each group through the intake pipeline like any other. Returns how many were new.
+   * each group through the intake pipeline like any other. As with sync, only our own log and the
+   * logs of authors we follow are kept — our own first, so the follows it holds count. Returns how
+   * many were new, and how many belonged to anyone else and were left out.
    */
-  async importEntries (entries: VerifiedEntry[]): Promise<number> {
+  async importEntries (entries: VerifiedEntry[]): Promise<{ added: number, otherAuthors: number }> {
     const byAuthor = new Map<string, VerifiedEntry[]>()
     for (const v of entries) {
       const list = byAuthor.get(v.entry.author) ?? []
       list.push(v)
       byAuthor.set(v.entry.author, list)
     }
+    const own = byAuthor.get(this.author.id)
+    byAuthor.delete(this.author.id)
     let added = 0
-    for (const [author, list] of byAuthor) {
+    let otherAuthors = 0
+    for (const [author, list] of [...(own !== undefined ? [[this.author.id, own] as const] : []), ...byAuthor]) {
+      if (author !== this.author.id && !this.#feeds.isFollowing(author)) {
+        otherAuthors += list.length
+        continue
+      }
       list.sort((a, b) => a.entry.seq - b.entry.seq)
       added += (await this.#intake.ingest(author, list, 'import')).added.length
     }
-    return added
+    return { added, otherAuthors }
   }
 
   /** Newest-first entries of us and the authors we follow. */

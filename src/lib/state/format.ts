@@ -8,7 +8,7 @@
  * syncText({ active: true, received: 340, expected: 1000, peers: 2 }) // 'Syncing 340 of 1,000 entries from 2 peers'
  * ```
  */
-import type { SyncView } from '../app/client.js'
+import type { ImportReport, SyncView } from '../app/client.js'
 
 const SECOND = 1000
 const MINUTE = 60 * SECOND
@@ -96,6 +96,18 @@ export function formatPercent (share: number): string {
 
 export function plural (n: number, one: string, many = `${one}s`): string {
   return `${formatCount(n)} ${n === 1 ? one : many}`
+}
+
+/**
+ * What a CAR import did, in one line: 'Imported 3 new entries.', and what it left out and why:
+ * ' Skipped 12 entries of people you don't follow. 2 damaged blocks were skipped. The file was cut short.'
+ */
+export function importMessage (r: ImportReport): string {
+  const parts = [`Imported ${plural(r.added, 'new entry', 'new entries')}.`]
+  if (r.otherAuthors > 0) parts.push(`Skipped ${plural(r.otherAuthors, 'entry', 'entries')} of people you don't follow.`)
+  if (r.badBlocks > 0) parts.push(`${plural(r.badBlocks, 'damaged block')} ${r.badBlocks === 1 ? 'was' : 'were'} skipped.`)
+  if (r.truncated) parts.push('The file was cut short; what came before the cut was imported.')
+  return parts.join(' ')
 }
 
 /** One line about catch-up sync: 'Syncing 340 of 1,000 entries from 2 peers', or 'Up to date'. */

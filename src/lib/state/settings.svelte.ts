@@ -6,10 +6,11 @@ import type { FlockClient } from '../app/client.js'
 import { relayList, saveRelays } from '../app/relays.js'
 import { persistStorage, wipeLocalData } from '../app/session.js'
 import { downloadFile, readBytes } from './files.js'
+import { importMessage } from './format.js'
 import { errorMessage } from './live.js'
 
 export interface RelaySources {
-  /** From ?relay= in the page address; they win over everything else. */
+  /** From ?relay= in the page address; used on a first visit, or once they are saved (relays.ts). */
   url: string[]
   /** Saved in this browser. */
   settings: string[]
@@ -114,8 +115,7 @@ export class SettingsState {
 
   async importLog (file: Blob): Promise<void> {
     await this.#action('import', async () => {
-      const added = await this.#client.importLog(await readBytes(file))
-      return added === 1 ? 'Imported 1 new entry.' : `Imported ${added.toLocaleString('en-US')} new entries.`
+      return importMessage(await this.#client.importLog(await readBytes(file)))
     })
   }
 
