@@ -1,21 +1,39 @@
 /**
  * The headless peer's JSON API (DESIGN §3). Binds 127.0.0.1 only: it can post as the peer's author,
- * so it is for the operator's own scripts, not for the network.
+ * so it is for the operator's own scripts, not for the network, nor for the web pages the operator
+ * visits (which can send requests to 127.0.0.1 too): see `admit`.
  *
  * Every write goes through the same FlockClient the browser uses (LocalClient), so the peer and the
  * app make the same entries with the same checks; this file only parses requests and maps the
  * client's named errors to HTTP. Raw entry reads and status come from the node's public face.
  */
+import { createHash, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { CID } from 'multiformats/cid'
-import { entryView, isAuthorId, isFlockError, type VerifiedEntry } from '../lib/core/index.js'
+import { entryCid, entryView, isAuthorId, isFlockError, restoreVerified, type VerifiedEntry } from '../lib/core/index.js'
 import type { FlockNode, FlockNodeEvents } from '../lib/p2p/node.js'
+import type { LogReader } from '../lib/p2p/store.js'
+import { mergeNewestFirst } from '../lib/p2p/timeline.js'
 import type { FlockClient, Written } from '../lib/app/client.js'
 import { ClientError } from '../lib/app/errors.js'
 import { HttpError, readJson, sendError, sendJson } from './http.js'
 
-const MAX_TIMELINE = 500
+/** Most entries one page of a list returns, and how many when the request names no `limit`. */
+const MAX_PAGE = 500
+const DEFAULT_PAGE = 50
+/** Most entries of one log a timeline page reads at once. */
+const TIMELINE_MAX_BATCH = 32
+/** How long a browser may cache an allowed origin's preflight answer. */
+const PREFLIGHT_MAX_AGE_S = 600
+
+export interface ApiOptions {
+  port: number
+  /** The bearer token every request must carry. */
+  token: string
+  /** Origins whose pages may call the API (as browsers send them); any other Origin is refused. */
+  origins: readonly string[]
+}
 
 /** HTTP status of each client error code; any other code is a request the client refused (422). */
 const CLIENT_ERROR_STATUS: Record<string, number> = {
@@ -26,9 +44,10 @@ const CLIENT_ERROR_STATUS: Record<string, number> = {
   UNKNOWN_ENTRY: 404
 }
 
-export async function startApi (node: FlockNode, client: FlockClient, port: number): Promise<{ server: Server, url: string }> {
+export async function startApi (node: FlockNode, client: FlockClient, options: ApiOptions): Promise<{ server: Server, url: string }> {
+  const guard: Guard = { port: options.port, tokenDigest: digest(options.token), origins: new Set(options.origins) }
   const server = createServer((req, res) => {
-    handle(node, client, req, res).catch((err: unknown) => {
+    handle(node, client, guard, req, res).catch((err: unknown) => {
       if (err instanceof HttpError) return sendError(res, err)
       if (err instanceof ClientError) return sendError(res, new HttpError(CLIENT_ERROR_STATUS[err.code] ?? 422, err.code, err.message))
       if (isFlockError(err)) return sendError(res, new HttpError(422, err.code, err.message))
@@ -38,10 +57,66 @@ export async function startApi (node: FlockNode, client: FlockClient, port: numb
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(port, '127.0.0.1', () => { server.off('error', reject); resolve() })
+    server.listen(options.port, '127.0.0.1', () => {
+      server.off('error', reject)
+      // Before any request can arrive: with --api-port 0 the Host check needs the port picked here.
+      guard.port = (server.address() as AddressInfo).port
+      resolve()
+    })
   })
-  const { port: bound } = server.address() as AddressInfo
-  return { server, url: `http://127.0.0.1:${bound}` }
+  return { server, url: `http://127.0.0.1:${guard.port}` }
+}
+
+interface Guard {
+  /** The port the API listens on, once bound. */
+  port: number
+  tokenDigest: Buffer
+  origins: ReadonlySet<string>
+}
+
+function digest (text: string): Buffer {
+  return createHash('sha256').update(text).digest()
+}
+
+/**
+ * The checks every request passes before it is routed; false when the request was answered here (a
+ * preflight). They follow Kubo's API and Bitcoin Core's RPC, since any web page the operator visits
+ * can send requests to 127.0.0.1:
+ * - Host must be a loopback name and our port: a page on a DNS-rebound name (evil.example resolving
+ *   to 127.0.0.1) would otherwise be same-origin with the API and read its answers.
+ * - An Origin header is refused unless the operator allowed that origin: browsers send one with every
+ *   cross-origin request, including the "simple" ones that skip the CORS preflight.
+ * - A bearer token only who can read the data dir knows, compared in constant time.
+ * An allowed origin gets the CORS headers a page needs to send the token and read the answer; a
+ * preflight carries no token, so it is answered before the token check.
+ */
+function admit (req: IncomingMessage, res: ServerResponse, guard: Guard): boolean {
+  const host = req.headers.host?.toLowerCase()
+  if (host === undefined || !['127.0.0.1', 'localhost', '[::1]'].some(name => host === `${name}:${guard.port}`)) {
+    throw new HttpError(403, 'FORBIDDEN_HOST', 'Host must be 127.0.0.1, localhost or [::1] with the API port')
+  }
+  const origin = req.headers.origin
+  if (origin !== undefined) {
+    if (!guard.origins.has(origin)) throw new HttpError(403, 'FORBIDDEN_ORIGIN', 'requests from web pages are refused unless their origin is allowed with --api-origin')
+    res.setHeader('access-control-allow-origin', origin)
+    res.setHeader('vary', 'Origin')
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, {
+        'access-control-allow-methods': 'GET, POST, PUT, DELETE',
+        'access-control-allow-headers': 'authorization, content-type',
+        'access-control-max-age': String(PREFLIGHT_MAX_AGE_S)
+      })
+      res.end()
+      return false
+    }
+  }
+  const token = /^Bearer +(\S+) *$/i.exec(req.headers.authorization ?? '')?.[1]
+  // Digests of equal length, so neither the comparison's time nor its length check says anything about the token.
+  if (token === undefined || !timingSafeEqual(digest(token), guard.tokenDigest)) {
+    res.setHeader('www-authenticate', 'Bearer')
+    throw new HttpError(401, 'UNAUTHORIZED', 'send Authorization: Bearer <token>, the token being in api.token in the data dir')
+  }
+  return true
 }
 
 /**
@@ -95,9 +170,115 @@ function created (res: ServerResponse, w: Written): void {
   sendJson(res, 201, w)
 }
 
-async function handle (node: FlockNode, client: FlockClient, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://127.0.0.1')
-  const path = url.pathname.split('/').filter(p => p !== '').map(decodeURIComponent)
+/** The decoded segments of a request's path, and its query. */
+function parseTarget (target: string): { pathname: string, path: string[], params: URLSearchParams } {
+  // Origin-form only: an absolute URL or `//host/...` would make a URL parser read a host out of the path.
+  if (!target.startsWith('/') || target.startsWith('//')) throw new HttpError(400, 'INVALID_PATH', 'the request target must be a path')
+  const q = target.indexOf('?')
+  const pathname = q < 0 ? target : target.slice(0, q)
+  try {
+    return { pathname, path: pathname.split('/').filter(p => p !== '').map(decodeURIComponent), params: new URLSearchParams(q < 0 ? '' : target.slice(q + 1)) }
+  } catch {
+    throw new HttpError(400, 'INVALID_PATH', 'the path is not valid percent-encoded UTF-8')
+  }
+}
+
+function pageLimit (params: URLSearchParams): number {
+  const limit = Number(params.get('limit') ?? DEFAULT_PAGE)
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
+    throw new HttpError(400, 'INVALID_LIMIT', `limit must be an integer from 1 to ${MAX_PAGE}`)
+  }
+  return limit
+}
+
+function afterSeq (params: URLSearchParams): number {
+  const raw = params.get('after')
+  if (raw === null) return 0
+  if (!/^\d{1,16}$/.test(raw) || !Number.isSafeInteger(Number(raw))) throw new HttpError(400, 'INVALID_AFTER', 'after must be a seq (a whole number)')
+  return Number(raw)
+}
+
+/** Entries `from`..`to` of `author`'s log, in seq order; what the store holds was verified when it arrived. */
+async function readRange (logs: LogReader, author: string, from: number, to: number): Promise<VerifiedEntry[]> {
+  const out: VerifiedEntry[] = []
+  for await (const bytes of logs.range(author, from, to)) out.push(restoreVerified(bytes, await entryCid(bytes)))
+  return out
+}
+
+/**
+ * Where a timeline page continues: just after the entry it names. The timeline is ordered newest
+ * first by ts, then by author id, then by seq (newest first), so the order does not depend on whom
+ * the peer follows when, and a cursor stays meaningful across follows and new entries.
+ */
+interface TimelineCursor { ts: number, author: string, seq: number }
+
+function cursorText (v: VerifiedEntry): string {
+  return `${v.entry.ts}.${v.entry.author}.${v.entry.seq}`
+}
+
+function parseCursor (params: URLSearchParams): TimelineCursor | undefined {
+  const raw = params.get('after')
+  if (raw === null) return undefined
+  const [ts, author, seq, ...rest] = raw.split('.')
+  if (ts === undefined || author === undefined || seq === undefined || rest.length > 0 ||
+    !/^\d{1,16}$/.test(ts) || !isAuthorId(author) || !/^[1-9]\d{0,15}$/.test(seq)) {
+    throw new HttpError(400, 'INVALID_AFTER', 'after must be the "next" of a previous timeline page')
+  }
+  return { ts: Number(ts), author, seq: Number(seq) }
+}
+
+/**
+ * The highest seq of `author`'s log that comes after `cursor` in timeline order (0 if none). A
+ * timestamp never decreases along a log, so this is a binary search, not a walk down from the head.
+ */
+async function startSeq (logs: LogReader, author: string, cursor: TimelineCursor | undefined): Promise<number> {
+  const head = await logs.head(author)
+  if (head === null) return 0
+  if (cursor === undefined) return head.seq
+  if (author === cursor.author) return Math.min(head.seq, cursor.seq - 1)
+  // On equal timestamps, authors before the cursor's came earlier in the order, those after it come next.
+  const after = (ts: number): boolean => author < cursor.author ? ts < cursor.ts : ts <= cursor.ts
+  if (after(head.ts)) return head.seq
+  let yes = 0
+  let no = head.seq
+  while (no - yes > 1) {
+    const mid = Math.floor((yes + no) / 2)
+    const v = await logs.at(author, mid)
+    if (v !== undefined && after(v.entry.ts)) yes = mid
+    else no = mid
+  }
+  return yes
+}
+
+/** Entries of `author` from seq `top` down, read in ranges that grow from `firstBatch`. */
+async function * newestFrom (logs: LogReader, author: string, top: number, firstBatch: number): AsyncGenerator<VerifiedEntry> {
+  let batch = Math.min(firstBatch, TIMELINE_MAX_BATCH)
+  for (let seq = top; seq >= 1; batch = Math.min(batch * 2, TIMELINE_MAX_BATCH)) {
+    const from = Math.max(1, seq - batch + 1)
+    yield * (await readRange(logs, author, from, seq)).reverse()
+    seq = from - 1
+  }
+}
+
+/**
+ * One page of the home timeline (us and whom we follow), after `cursor`, and the cursor of the next
+ * page when there is one. Each log is entered where the page starts and read only as far as it takes.
+ */
+async function timelinePage (node: FlockNode, limit: number, cursor: TimelineCursor | undefined): Promise<{ entries: VerifiedEntry[], next?: string }> {
+  // Sorted: on equal timestamps mergeNewestFirst takes the earlier source, which makes author id the tie-break.
+  const authors = [node.author.id, ...node.following].sort()
+  const firstBatch = Math.ceil((limit + 1) / authors.length)
+  const sources = await Promise.all(authors.map(async a => newestFrom(node.logs, a, await startSeq(node.logs, a, cursor), firstBatch)))
+  // One entry more than the page tells whether another page follows.
+  const entries = await mergeNewestFirst(sources, limit + 1)
+  if (entries.length <= limit) return { entries }
+  entries.length = limit
+  return { entries, next: cursorText(entries[limit - 1] as VerifiedEntry) }
+}
+
+async function handle (node: FlockNode, client: FlockClient, guard: Guard, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (!admit(req, res, guard)) return
+  const { pathname, path, params } = parseTarget(req.url ?? '/')
   const route = `${req.method ?? 'GET'} /${path[0] ?? ''}`
 
   switch (route) {
@@ -149,12 +330,8 @@ async function handle (node: FlockNode, client: FlockClient, req: IncomingMessag
       return sendJson(res, 200, w)
     }
     case 'GET /timeline': {
-      const raw = url.searchParams.get('limit') ?? '50'
-      const limit = Number(raw)
-      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_TIMELINE) {
-        throw new HttpError(400, 'INVALID_LIMIT', `limit must be an integer from 1 to ${MAX_TIMELINE}`)
-      }
-      return sendJson(res, 200, { entries: (await node.timeline(limit)).map(entryView) })
+      const page = await timelinePage(node, pageLimit(params), parseCursor(params))
+      return sendJson(res, 200, { entries: page.entries.map(entryView), ...(page.next !== undefined ? { next: page.next } : {}) })
     }
     case 'GET /entries': {
       if (path.length !== 2) break
@@ -164,14 +341,13 @@ async function handle (node: FlockNode, client: FlockClient, req: IncomingMessag
       const author = path[1] ?? ''
       if (path.length !== 3 || path[2] !== 'entries') break
       if (!isAuthorId(author)) throw new HttpError(400, 'INVALID_AUTHOR', 'author must be an author id (12D3KooW…)')
-      const head = await node.logs.head(author)
-      const entries = []
-      for (let seq = 1; seq <= (head?.seq ?? 0); seq++) {
-        const v = await node.logs.at(author, seq)
-        if (v !== undefined) entries.push(entryView(v))
-      }
-      return sendJson(res, 200, { entries })
+      const limit = pageLimit(params)
+      const after = afterSeq(params)
+      const head = (await node.logs.head(author))?.seq ?? 0
+      const entries = await readRange(node.logs, author, after + 1, Math.min(head, after + limit))
+      const last = entries.at(-1)?.entry.seq
+      return sendJson(res, 200, { entries: entries.map(entryView), ...(last !== undefined && last < head ? { next: last } : {}) })
     }
   }
-  throw new HttpError(404, 'NOT_FOUND', `no route ${req.method ?? ''} ${url.pathname}`)
+  throw new HttpError(404, 'NOT_FOUND', `no route ${req.method ?? ''} ${pathname}`)
 }

@@ -21,8 +21,16 @@ export function sendError (res: ServerResponse, err: HttpError): void {
   sendJson(res, err.status, { error: { code: err.code, message: err.message } })
 }
 
-/** Read and parse a JSON object body of at most `limit` bytes. */
+/**
+ * Read and parse a JSON object body of at most `limit` bytes. Only a body declared as
+ * application/json is read: a web page can send text/plain or a form to any address without a CORS
+ * preflight, but not application/json, so this keeps such "simple" requests out.
+ */
 export async function readJson (req: IncomingMessage, limit = 64 * 1024): Promise<Record<string, unknown>> {
+  const mediaType = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase()
+  if (mediaType !== 'application/json') {
+    throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'request body must be sent with Content-Type: application/json')
+  }
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of req) {

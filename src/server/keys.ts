@@ -40,6 +40,24 @@ export async function loadOrCreateText (path: string, create: () => Promise<stri
   return text
 }
 
+/** Random bytes in a new API token: as hard to guess as the author key the API stands in for. */
+const API_TOKEN_BYTES = 32
+/** What a token file may hold: base64url, at least as long as a hand-made one should be. */
+const API_TOKEN_PATTERN = /^[A-Za-z0-9_-]{32,}$/
+
+/**
+ * Load the local API's bearer token from `path`, or create a random one there (0600). As with
+ * Bitcoin Core's .cookie, reading the data dir is what grants the API, which a web page cannot do.
+ * The token is kept across restarts so the operator's scripts keep working.
+ */
+export async function loadOrCreateToken (path: string): Promise<string> {
+  const token = (await loadOrCreateText(path, async () => randomBytes(API_TOKEN_BYTES).toString('base64url'))).trim()
+  if (!API_TOKEN_PATTERN.test(token)) {
+    throw new Error(`${path} holds no usable token (32 or more of A-Z a-z 0-9 _ -); delete it to have a new one made`)
+  }
+  return token
+}
+
 /**
  * How long a new WebRTC-Direct certificate is valid. Long on purpose: a new certificate changes the
  * certhash in the relay's address and strands every browser that stored it, and WebRTC authenticates

@@ -1,7 +1,7 @@
 /**
  * `npm run peer`: a headless Flock peer — an always-on seeder, a bot, or a test participant. It keeps
  * its author key, device key, log, follows and everything it replicated under --data, and offers the
- * JSON API of DESIGN §3 on 127.0.0.1.
+ * JSON API of DESIGN §3 on 127.0.0.1, for whoever holds the token in --data/api.token.
  */
 import { join } from 'node:path'
 import { LevelDatastore } from 'datastore-level'
@@ -9,7 +9,7 @@ import { authorFromPrivateKey, exportAuthor, generateAuthor, importAuthor } from
 import { createNodeFlockNode } from '../lib/p2p/runtime-node.js'
 import { LocalClient } from '../lib/app/local-client.js'
 import { startApi } from './api.js'
-import { loadOrCreateKey, loadOrCreateText } from './keys.js'
+import { loadOrCreateKey, loadOrCreateText, loadOrCreateToken } from './keys.js'
 import { peerOptions, type PeerOptions } from './peer-options.js'
 
 async function fetchBootstrap (url: string): Promise<string[]> {
@@ -27,6 +27,7 @@ export async function runPeer (options: PeerOptions): Promise<void> {
   const backup = await loadOrCreateText(join(options.data, 'author.json'), async () => exportAuthor(await generateAuthor()))
   const author = importAuthor(backup)
   const nodeKey = await loadOrCreateKey(join(options.data, 'node.key'))
+  const token = await loadOrCreateToken(join(options.data, 'api.token'))
   const relays = [...options.relays]
   for (const url of options.bootstrap) relays.push(...await fetchBootstrap(url))
   const node = await createNodeFlockNode({
@@ -42,7 +43,7 @@ export async function runPeer (options: PeerOptions): Promise<void> {
   const views = new LevelDatastore(join(options.data, 'views'))
   await views.open()
   const client = await LocalClient.open(node, views, relays)
-  const api = await startApi(node, client, options.apiPort)
+  const api = await startApi(node, client, { port: options.apiPort, token, origins: options.apiOrigins })
 
   let stopping = false
   const shutdown = (): void => {
@@ -58,7 +59,8 @@ export async function runPeer (options: PeerOptions): Promise<void> {
   // Handlers first: whoever reads the ready line may signal us at once.
   process.once('SIGINT', shutdown)
   process.once('SIGTERM', shutdown)
-  process.stdout.write(JSON.stringify({ event: 'ready', author: author.id, peerId: node.peerId.toString(), api: api.url }) + '\n')
+  // The token is printed here, for whoever started us, and nowhere else.
+  process.stdout.write(JSON.stringify({ event: 'ready', author: author.id, peerId: node.peerId.toString(), api: api.url, token }) + '\n')
 }
 
 const parsed = peerOptions(process.argv.slice(2), process.env)

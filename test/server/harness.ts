@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
+import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -20,7 +21,9 @@ export interface Proc<R> {
 }
 
 export interface RelayReady { event: 'ready', peerId: string, multiaddrs: string[], http: string }
-export interface PeerReady { event: 'ready', author: string, peerId: string, api: string }
+export interface PeerReady { event: 'ready', author: string, peerId: string, api: string, token: string }
+/** Where a peer's API is and the token it wants: a ready line has both. */
+export type PeerApi = Pick<PeerReady, 'api' | 'token'>
 
 const live = new Set<ChildProcess>()
 
@@ -85,13 +88,33 @@ export async function tempDir (prefix = 'flock-test-'): Promise<{ path: string, 
   return { path, remove: async () => { await rm(path, { recursive: true, force: true, maxRetries: 3 }) } }
 }
 
-export async function api<T = unknown> (base: string, method: string, path: string, body?: unknown): Promise<{ status: number, body: T }> {
-  const res = await fetch(base + path, {
+export async function api<T = unknown> (peer: PeerApi, method: string, path: string, body?: unknown): Promise<{ status: number, body: T }> {
+  const res = await fetch(peer.api + path, {
     method,
-    ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {})
+    headers: { authorization: `Bearer ${peer.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {})
   })
   const text = await res.text()
   return { status: res.status, body: (text === '' ? undefined : JSON.parse(text)) as T }
+}
+
+/**
+ * One request with exactly the given headers and path, for what fetch would not send: another Host,
+ * a malformed path, no token. Resolves with the status, headers and JSON body.
+ */
+export async function rawRequest<T = unknown> (url: string, method: string, path: string, headers: OutgoingHttpHeaders, body?: string): Promise<{ status: number, headers: Record<string, string | string[] | undefined>, body: T }> {
+  return await new Promise((resolve, reject) => {
+    const { hostname, port } = new URL(url)
+    const req = httpRequest({ hostname, port, path, method, headers }, (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => { text += chunk })
+      res.on('end', () => { resolve({ status: res.statusCode ?? 0, headers: res.headers, body: (text === '' ? undefined : JSON.parse(text)) as T }) })
+      res.on('error', reject)
+    })
+    req.on('error', reject)
+    req.end(body)
+  })
 }
 
 /**
@@ -119,9 +142,10 @@ export interface PeerEvent { event: string, data: Record<string, unknown> }
  * Subscribe to a peer's /events stream. `next(pred)` resolves with the first event (already received
  * or still to come) that matches, or rejects after the timeout.
  */
-export async function events (base: string): Promise<{ next: (pred: (e: PeerEvent) => boolean, timeoutMs?: number) => Promise<PeerEvent>, all: PeerEvent[], close: () => void }> {
+export async function events (peer: PeerApi): Promise<{ next: (pred: (e: PeerEvent) => boolean, timeoutMs?: number) => Promise<PeerEvent>, all: PeerEvent[], close: () => void }> {
   const controller = new AbortController()
-  const res = await fetch(`${base}/events`, { signal: controller.signal })
+  const res = await fetch(`${peer.api}/events`, { signal: controller.signal, headers: { authorization: `Bearer ${peer.token}` } })
+  if (!res.ok) throw new Error(`/events answered ${res.status}`)
   if (res.body === null) throw new Error('no event stream')
   const all: PeerEvent[] = []
   const waiters = new Set<{ pred: (e: PeerEvent) => boolean, resolve: (e: PeerEvent) => void }>()
