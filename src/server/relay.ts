@@ -11,12 +11,13 @@
 import { circuitRelayServer, type CircuitRelayService } from '@libp2p/circuit-relay-v2'
 import type { GossipSub } from '@libp2p/gossipsub'
 import { identify, type Identify } from '@libp2p/identify'
-import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import type { ConnectionGater, Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
 import { noise } from '@libp2p/noise'
 import { ping, type Ping } from '@libp2p/ping'
 import { webRTCDirect, type TransportCertificate } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
 import { yamux } from '@libp2p/yamux'
+import type { Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { createSocket } from 'node:dgram'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
@@ -34,6 +35,7 @@ type RelayServices = { relay: CircuitRelayService, pubsub: GossipSub, identify: 
 interface Relay {
   libp2p: Libp2p<RelayServices>
   traffic: CircuitTraffic
+  guard: RelayGuard
   startedAt: number
 }
 
@@ -49,9 +51,111 @@ function ipProtocol (host: string): 'ip4' | 'ip6' {
   return host.includes(':') ? 'ip6' : 'ip4'
 }
 
-async function createRelayNode (options: RelayOptions, privateKey: PrivateKey, certificate: TransportCertificate, traffic: CircuitTraffic): Promise<Libp2p<RelayServices>> {
+/**
+ * The host a per-IP cap counts `addr` against: an IPv4 address, or an IPv6 /64, since one host is
+ * usually given a whole /64. undefined for an address that does not start with an IP, which none of
+ * the relay's transports produce.
+ */
+function ipGroup (addr: Multiaddr): string | undefined {
+  const [first] = addr.getComponents()
+  if (first?.name === 'ip4') return first.value
+  if (first?.name !== 'ip6') return undefined
+  // The multiaddr's bytes: the ip6 code (one byte), then the address's 16 bytes.
+  const ip = addr.bytes.subarray(1, 17)
+  // A dual-stack listener sees IPv4 peers as ::ffff:a.b.c.d, all in one /64: count them as IPv4.
+  if (ip.subarray(0, 10).every(b => b === 0) && ip[10] === 0xff && ip[11] === 0xff) return ip.subarray(12).join('.')
+  return `${Buffer.from(ip.subarray(0, 8)).toString('hex')}/64`
+}
+
+/**
+ * Per-IP caps and reservation lifetimes that @libp2p/circuit-relay-v2's server lacks: it caps
+ * reservations only in total, and keeps each for its whole TTL after its holder left, so throwaway
+ * keys from one host could hold every slot for hours (DESIGN §6). Its hooks are a connection gater
+ * (`denyInboundRelayReservation` sees the peer id only; its refusal reaches the peer as
+ * PERMISSION_DENIED) and the `reservations` map; the peer's IP comes from its connections.
+ *
+ * Counting what libp2p already holds is enough: it records what a gater admits in the same turn of
+ * the event loop as the answer, and each connection's traffic is handled in turns of its own, so a
+ * burst cannot slip past a cap in between (the relay test sends one).
+ */
+class RelayGuard {
+  reservationsRefused = 0
+  connectionsRefused = 0
+  private libp2p?: Libp2p<RelayServices>
+  private readonly graceTimers = new Map<string, NodeJS.Timeout>()
+
+  constructor (private readonly options: RelayOptions) {}
+
+  readonly gater: ConnectionGater = {
+    // Refuse a full IP before spending a handshake on it. Connections still in their handshake are
+    // not counted yet, so the check that admits is the one after it.
+    denyInboundConnection: (maConn) => this.refuseConnection(maConn.remoteAddr),
+    denyInboundUpgradedConnection: (_peer, maConn) => this.refuseConnection(maConn.remoteAddr),
+    denyInboundRelayReservation: (peer) => this.refuseReservation(peer)
+  }
+
+  /** Before libp2p starts: the gater needs the node, and the node is built with the gater. */
+  attach (libp2p: Libp2p<RelayServices>): void {
+    this.libp2p = libp2p
+    libp2p.addEventListener('peer:disconnect', (evt) => { this.startGrace(evt.detail) })
+    libp2p.addEventListener('peer:connect', (evt) => { this.cancelGrace(evt.detail) })
+  }
+
+  private get node (): Libp2p<RelayServices> {
+    if (this.libp2p === undefined) throw new Error('relay guard used before attach()')
+    return this.libp2p
+  }
+
+  private refuseConnection (addr: Multiaddr): boolean {
+    const group = ipGroup(addr)
+    if (group === undefined) return false
+    const open = this.node.getConnections().filter(c => c.direction === 'inbound' && ipGroup(c.remoteAddr) === group).length
+    const full = open >= this.options.maxConnectionsPerIp
+    if (full) this.connectionsRefused++
+    return full
+  }
+
+  private refuseReservation (peer: PeerId): boolean {
+    const libp2p = this.node
+    const reservations = libp2p.services.relay.reservations
+    // A renewal takes no new slot.
+    if (reservations.has(peer)) return false
+    const groups = new Set(libp2p.getConnections(peer).map(c => ipGroup(c.remoteAddr)).filter(g => g !== undefined))
+    const held = new Map<string, number>()
+    for (const { addr } of reservations.values()) {
+      const group = ipGroup(addr)
+      if (group !== undefined) held.set(group, (held.get(group) ?? 0) + 1)
+    }
+    const ipFull = [...groups].some(g => (held.get(g) ?? 0) >= this.options.maxReservationsPerIp)
+    // The relay service refuses a full relay itself (RESERVATION_REFUSED); count that refusal here too.
+    if (ipFull || reservations.size >= this.options.maxReservations) this.reservationsRefused++
+    return ipFull
+  }
+
+  private startGrace (peer: PeerId): void {
+    const reservations = this.node.services.relay.reservations
+    if (!reservations.has(peer)) return
+    const key = peer.toString()
+    this.cancelGrace(peer)
+    this.graceTimers.set(key, setTimeout(() => {
+      this.graceTimers.delete(key)
+      // Expire it through its own timer rather than delete it from the map: a TTL timer left armed
+      // would fire later and delete whatever reservation the same peer holds by then.
+      reservations.get(peer)?.signal.reset(0)
+    }, this.options.reservationGraceMs))
+  }
+
+  private cancelGrace (peer: PeerId): void {
+    const key = peer.toString()
+    clearTimeout(this.graceTimers.get(key))
+    this.graceTimers.delete(key)
+  }
+}
+
+async function createRelayNode (options: RelayOptions, privateKey: PrivateKey, certificate: TransportCertificate, traffic: CircuitTraffic, guard: RelayGuard): Promise<Libp2p<RelayServices>> {
   const ip = `/${ipProtocol(options.host)}/${options.host}`
   const libp2p = await createLibp2p<RelayServices>({
+    start: false,
     privateKey,
     addresses: {
       listen: [`${ip}/tcp/${options.wsPort}/ws`, `${ip}/udp/${options.webrtcDirectPort}/webrtc-direct`],
@@ -64,6 +168,7 @@ async function createRelayNode (options: RelayOptions, privateKey: PrivateKey, c
     ],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
+    connectionGater: guard.gater,
     connectionManager: {
       maxConnections: options.maxConnections,
       // Browsers behind one NAT, and every peer of a local test or benchmark, share one IP; libp2p's
@@ -88,6 +193,8 @@ async function createRelayNode (options: RelayOptions, privateKey: PrivateKey, c
       ping: ping({ maxInboundStreams: 8, maxOutboundStreams: 8 })
     }
   })
+  guard.attach(libp2p)
+  await libp2p.start()
   // The relay forwards announcements but neither announces itself (peers find it through /bootstrap)
   // nor dials the peers it hears of; forged or malformed ones are dropped and cost their sender.
   discovery()({ libp2p, pubsub: libp2p.services.pubsub }).start()
@@ -97,7 +204,9 @@ async function createRelayNode (options: RelayOptions, privateKey: PrivateKey, c
 function metricsText (relay: Relay): string {
   const metrics: Array<[name: string, type: 'gauge' | 'counter', help: string, value: number]> = [
     ['flock_relay_connections', 'gauge', 'Open libp2p connections.', relay.libp2p.getConnections().length],
-    ['flock_relay_reservations', 'gauge', 'Unexpired circuit relay reservations (kept until their TTL, even after the peer disconnects).', relay.libp2p.services.relay.reservations.size],
+    ['flock_relay_reservations', 'gauge', 'Circuit relay reservations held (each ends with its TTL, or a grace period after its peer disconnects).', relay.libp2p.services.relay.reservations.size],
+    ['flock_relay_reservations_refused_total', 'counter', "Reservations refused: the relay was full, or the peer's IP held its cap.", relay.guard.reservationsRefused],
+    ['flock_relay_connections_refused_total', 'counter', 'Inbound connections refused because their IP held its cap.', relay.guard.connectionsRefused],
     ['flock_relay_relayed_bytes_total', 'counter', 'Bytes carried over relayed connections, both directions.', relay.traffic.bytes]
   ]
   return metrics.map(([name, type, help, value]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}\n`).join('')
@@ -216,8 +325,9 @@ async function run (options: RelayOptions): Promise<void> {
   const certificate = await loadCertificate(options.data)
   await checkPorts(options)
   const traffic = new CircuitTraffic()
-  const libp2p = await createRelayNode(options, key, certificate, traffic)
-  const relay: Relay = { libp2p, traffic, startedAt: Date.now() }
+  const guard = new RelayGuard(options)
+  const libp2p = await createRelayNode(options, key, certificate, traffic, guard)
+  const relay: Relay = { libp2p, traffic, guard, startedAt: Date.now() }
   let server: Server
   try {
     server = await startHttp(relay, options.host, options.httpPort)

@@ -97,7 +97,10 @@ export async function startRelay (options: { verbose?: boolean, timeoutMs?: numb
   const child = spawn(process.execPath, [
     ...profileArgs('relay'), ...CHILD_EXEC_ARGV, 'src/server/relay.ts',
     '--data', data.path, '--host', '127.0.0.1', '--ws-port', '0', '--webrtc-direct-port', '0', '--http-port', '0',
-    '--ip-colocation-weight', '0'
+    '--ip-colocation-weight', '0',
+    // Every bench peer (up to 100) comes from 127.0.0.1: the per-IP caps (8 reservations, 16
+    // connections) would turn most away, so they are raised to the relay's totals.
+    '--max-reservations-per-ip', '128', '--max-connections-per-ip', '512'
   ], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] })
   let stderr = ''
   child.stderr?.on('data', (d: Buffer) => {

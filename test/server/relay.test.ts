@@ -28,7 +28,7 @@ import { DISCOVERY_TOPIC } from '../../src/lib/core/constants.js'
 import { createAnnouncement, readAnnouncement } from '../../src/lib/core/announce.js'
 import { flockMsgId } from '../../src/lib/p2p/gossip.js'
 import { createCertificate } from '../../src/server/keys.js'
-import { killAll, run, start, tempDir, type Proc, type RelayReady } from './harness.js'
+import { killAll, run, start, tempDir, until, type Proc, type RelayReady } from './harness.js'
 
 const ECHO = '/flock-test/echo/1.0.0'
 const PAYLOAD_BYTES = 64 * 1024
@@ -60,6 +60,16 @@ async function metric (relay: Proc<RelayReady>, name: string): Promise<number> {
   const value = (await metrics(relay)).get(name)
   if (value === undefined) throw new Error(`relay reports no ${name}`)
   return value
+}
+
+function wsAddr (relay: Proc<RelayReady>): string {
+  const addr = relay.ready.multiaddrs.find(a => a.includes('/ws/'))
+  if (addr === undefined) throw new Error('relay announces no WebSocket address')
+  return addr
+}
+
+function circuitAddrs (client: Libp2p): string[] {
+  return client.getMultiaddrs().map(ma => ma.toString()).filter(a => a.includes('/p2p-circuit'))
 }
 
 /** A browser-like peer: WebSockets to the relay, a reservation on it, gossip on the discovery topic. */
@@ -390,6 +400,72 @@ describe('relay WebRTC-Direct certificate', () => {
   })
 })
 
+// Every client here comes from 127.0.0.1, so one IP holds them all: the caps are set low.
+describe('relay caps per IP', () => {
+  it('refuses the reservation beyond --max-reservations-per-ip, and frees the slots of departed peers after --reservation-grace', async () => {
+    const relay = await start<RelayReady>('relay', ['--data', await dataDir(), ...ANY_PORTS, '--max-reservations-per-ip', '2', '--reservation-grace', '3'])
+    const ws = wsAddr(relay)
+    const holders = [await createClient(ws), await createClient(ws)]
+    for (const c of holders) await c.start()
+    expect(await metric(relay, 'flock_relay_reservations')).toBe(2)
+
+    const refused = await createClient(ws)
+    await expect(refused.start()).rejects.toThrow(/reservation failed with status PERMISSION_DENIED/)
+    expect(circuitAddrs(refused)).toEqual([])
+    expect(await metric(relay, 'flock_relay_reservations')).toBe(2)
+    expect(await metric(relay, 'flock_relay_reservations_refused_total')).toBe(1)
+
+    await Promise.all([...holders, refused].map(async c => { await c.stop() }))
+    await until('the relay to see the peers leave', async () => await metric(relay, 'flock_relay_connections') === 0 ? true : undefined)
+    // Within the grace the slots are still held: a peer that reconnects now keeps its reservation.
+    expect(await metric(relay, 'flock_relay_reservations')).toBe(2)
+    await until('the departed peers\' reservations to end', async () => await metric(relay, 'flock_relay_reservations') === 0 ? true : undefined, 10_000)
+
+    const newcomer = await createClient(ws)
+    await newcomer.start()
+    expect(circuitAddrs(newcomer).length).toBeGreaterThan(0)
+    expect(await metric(relay, 'flock_relay_reservations')).toBe(1)
+    expect(await relay.stop()).toBe(0)
+  })
+
+  it('holds a burst of reservations from one IP to --max-reservations-per-ip', async () => {
+    const relay = await start<RelayReady>('relay', ['--data', await dataDir(), ...ANY_PORTS, '--max-reservations-per-ip', '2'])
+    const ws = wsAddr(relay)
+    const burst = await Promise.all(Array.from({ length: 6 }, async () => await createClient(ws)))
+    const started = await Promise.allSettled(burst.map(async c => { await c.start() }))
+    expect(started.filter(r => r.status === 'fulfilled')).toHaveLength(2)
+    expect(await metric(relay, 'flock_relay_reservations')).toBe(2)
+    expect(await metric(relay, 'flock_relay_reservations_refused_total')).toBe(4)
+    await Promise.all(burst.map(async c => { await c.stop() }))
+    expect(await relay.stop()).toBe(0)
+  })
+
+  it('refuses connections beyond --max-connections-per-ip until one closes', async () => {
+    const relay = await start<RelayReady>('relay', ['--data', await dataDir(), ...ANY_PORTS, '--max-connections-per-ip', '2'])
+    const ws = multiaddr(wsAddr(relay))
+    const nodes = await Promise.all(Array.from({ length: 3 }, async () => await createLibp2p({
+      transports: [webSockets()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()]
+    })))
+    try {
+      const [a, b, c] = nodes as [Libp2p, Libp2p, Libp2p]
+      await a.dial(ws)
+      await b.dial(ws)
+      await expect(c.dial(ws)).rejects.toThrow()
+      expect(await metric(relay, 'flock_relay_connections')).toBe(2)
+      expect(await metric(relay, 'flock_relay_connections_refused_total')).toBe(1)
+
+      await a.hangUp(ws)
+      await until('a connection from the capped IP to be let in again', async () => await c.dial(ws).then(() => true, () => undefined), 10_000)
+      expect(await metric(relay, 'flock_relay_connections')).toBe(2)
+    } finally {
+      await Promise.all(nodes.map(async n => { await n.stop() }))
+    }
+    expect(await relay.stop()).toBe(0)
+  })
+})
+
 describe('relay command line', () => {
   it('prints usage with defaults and env names for --help', async () => {
     const { code, stdout } = await run('relay', ['--help'])
@@ -397,6 +473,8 @@ describe('relay command line', () => {
     expect(stdout).toContain('--ws-port N')
     expect(stdout).toContain('(default 9090); env FLOCK_WS_PORT')
     expect(stdout).toContain('--circuit-bytes N')
+    expect(stdout).toContain('--max-reservations-per-ip N')
+    expect(stdout).toContain('(default 8); env FLOCK_MAX_RESERVATIONS_PER_IP')
   })
 
   it('rejects bad flags with one line on stderr and exit status 2', async () => {
@@ -405,7 +483,9 @@ describe('relay command line', () => {
       { args: ['--ws-port', 'abc'], message: '--ws-port must be a port' },
       { args: ['--http-port', '70000'], message: '--http-port must be a port' },
       { args: ['--data'], message: '--data needs a value' },
-      { args: [], env: { FLOCK_MAX_RESERVATIONS: '0' }, message: '--max-reservations must be at least 1' }
+      { args: [], env: { FLOCK_MAX_RESERVATIONS: '0' }, message: '--max-reservations must be at least 1' },
+      { args: [], env: { FLOCK_MAX_CONNECTIONS_PER_IP: '0' }, message: '--max-connections-per-ip must be at least 1' },
+      { args: ['--reservation-grace', 'soon'], message: '--reservation-grace must be a whole number' }
     ]
     const results = await Promise.all(cases.map(async c => await run('relay', c.args, c.env)))
     results.forEach(({ code, stdout, stderr }, i) => {
