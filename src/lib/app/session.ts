@@ -7,7 +7,7 @@
 import type { FlockClient } from './client.js'
 import { IDENTITY_DB, newNodeKey, readIdentity, writeIdentity } from './identity-store.js'
 import { connect, stopLeader } from './leadership.js'
-import { forgetRelays } from './relays.js'
+import { adoptInviteRelays, forgetRelays, relayLinkToConfirm, type RelayLink } from './relays.js'
 import type { StartingClient } from './starting-client.js'
 
 export type SessionPhase = 'loading' | 'onboarding' | 'ready' | 'error'
@@ -23,6 +23,8 @@ export interface SessionInfo {
    * answered from the stored logs before that.
    */
   live?: Promise<unknown>
+  /** Relays a ?relay= link proposes: this tab's node starts once the user accepted or refused them. */
+  relayLink?: RelayLink
 }
 
 /** Longest wait for a frame before the node starts anyway (a tab hidden meanwhile runs no frames). */
@@ -30,10 +32,11 @@ const PAINT_WAIT_MAX_MS = 250
 
 let current: Promise<SessionInfo> | undefined
 let closeStored: (() => Promise<void>) | undefined
+let relayLink: RelayLink | undefined
 
 /** The node's client as a session, once it is up. */
 async function connected (backup: string, nodeKey: Uint8Array): Promise<SessionInfo & { client: FlockClient }> {
-  const { role, client } = await connect(backup, nodeKey)
+  const { role, client } = await connect(backup, nodeKey, relayLink?.answered)
   return { phase: 'ready', role, client: await client }
 }
 
@@ -88,9 +91,10 @@ export async function loadSession (): Promise<SessionInfo> {
       await (await logs)?.close()
       throw err
     })
+    relayLink = relayLinkToConfirm(identity !== null)
     if (identity === null) {
       await (await logs)?.close()
-      return { phase: 'onboarding' }
+      return { phase: 'onboarding', relayLink }
     }
     let author: string
     let nodeKey: Uint8Array
@@ -117,16 +121,17 @@ export async function loadSession (): Promise<SessionInfo> {
       }
     })
     // Starting a node is a burst of main-thread work: it waits until the first screen, drawn from
-    // the stored logs, is painted.
+    // the stored logs, is painted (and until the user answered a relay link, if there is one).
     let painted = (): void => {}
+    const firstPaint = new Promise<void>(resolve => { painted = resolve })
     const [{ role, client: live }, timeline] = await Promise.all([
-      connect(identity.backup, nodeKey, new Promise<void>(resolve => { painted = resolve })),
+      connect(identity.backup, nodeKey, Promise.all([firstPaint, relayLink?.answered]).then(() => {})),
       stored
     ])
     const client = new StartingClient(author, live, timeline)
     closeStored = async () => { await client.closeStored() }
     void firstScreenPainted(client).then(painted)
-    return { phase: 'ready', role, client, live: client.live }
+    return { phase: 'ready', role, client, live: client.live, relayLink }
   })
   return await current
 }
@@ -135,6 +140,7 @@ export async function createIdentity (name: string): Promise<SessionInfo> {
   const { exportAuthor, generateAuthor } = await import('../core/identity.js')
   const backup = exportAuthor(await generateAuthor())
   const nodeKey = await newNodeKey()
+  await adoptInviteRelays()
   await writeIdentity(backup, nodeKey)
   current = guarded(async () => {
     const session = await connected(backup, nodeKey)
@@ -148,6 +154,7 @@ export async function restoreIdentity (backup: string): Promise<SessionInfo> {
   const { importAuthor } = await import('../core/identity.js')
   importAuthor(backup) // throws InvalidBackupError before anything is stored
   const nodeKey = await newNodeKey()
+  await adoptInviteRelays()
   await writeIdentity(backup, nodeKey)
   current = guarded(async () => await connected(backup, nodeKey))
   return await current

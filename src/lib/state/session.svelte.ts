@@ -1,7 +1,8 @@
 /**
  * The session of this tab as reactive state: loading, onboarding, ready (with a client) or error.
  * Wraps src/lib/app/session.ts; once ready it also holds the per-session states the whole app shares
- * (the unread-notifications badge and the sync banner).
+ * (the unread-notifications badge and the sync banner), and the question a ?relay= link asks before
+ * its relays replace the user's (src/lib/app/relays.ts).
  *
  * ```ts
  * const session = new SessionState()
@@ -11,6 +12,7 @@
  */
 import { createContext } from 'svelte'
 import type { FlockClient } from '../app/client.js'
+import type { RelayLink } from '../app/relays.js'
 import {
   backupIdentity, createIdentity, loadSession, restoreIdentity, type SessionInfo, type SessionPhase
 } from '../app/session.js'
@@ -34,6 +36,8 @@ export class SessionState {
   #app = $state.raw<App>()
   #error = $state<string>()
   #busy = $state(false)
+  #relayLink = $state.raw<RelayLink>()
+  #relayLinkError = $state<string>()
 
   get phase (): SessionPhase { return this.#phase }
   /** Present exactly when phase is 'ready'. */
@@ -44,9 +48,35 @@ export class SessionState {
   get error (): string | undefined { return this.#error }
   /** An onboarding action (create, restore) is running. */
   get busy (): boolean { return this.#busy }
+  /** Relays a ?relay= link proposes, until the user accepts or refuses them. */
+  get relayLink (): RelayLink | undefined { return this.#relayLink }
+  /** Why accepting the link's relays failed (a malformed address, say). */
+  get relayLinkError (): string | undefined { return this.#relayLinkError }
 
   async load (): Promise<void> {
-    this.#apply(await loadSession())
+    const info = await loadSession()
+    this.#relayLink = info.relayLink
+    this.#apply(info)
+  }
+
+  /** Save the link's relays as this browser's, and start the node with them. */
+  async useLinkRelays (): Promise<void> {
+    const link = this.#relayLink
+    if (link === undefined) return
+    this.#relayLinkError = undefined
+    try {
+      await link.use()
+      this.#relayLink = undefined
+    } catch (err) {
+      this.#relayLinkError = errorMessage(err)
+    }
+  }
+
+  /** Start the node with the user's own relays and forget the link's. */
+  keepMyRelays (): void {
+    this.#relayLink?.keep()
+    this.#relayLink = undefined
+    this.#relayLinkError = undefined
   }
 
   async create (name: string): Promise<void> {
