@@ -22,7 +22,9 @@ interface Ready { peerId: string, multiaddrs: string[], http: string }
 async function startRelay (): Promise<{ ready: Ready, stop: () => void }> {
   const child = spawn(process.execPath, [
     '--experimental-websocket', '--import', 'tsx', '--import', './src/server/polyfill.ts', 'src/server/relay.ts',
-    '--data', join(repo, '.flock', 'relay'), '--ws-port', '0', '--webrtc-direct-port', '0', '--http-port', '0'
+    '--data', join(repo, '.flock', 'relay'), '--ws-port', '0', '--webrtc-direct-port', '0', '--http-port', '0',
+    // This relay serves only this machine's browsers, all from 127.0.0.1: one IP, many profiles and tabs.
+    '--max-reservations-per-ip', '128', '--max-connections-per-ip', '512'
   ], { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'] })
   const lines = createInterface({ input: child.stdout })
   const ready = await new Promise<Ready>((resolve, reject) => {

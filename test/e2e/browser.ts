@@ -31,7 +31,12 @@ export async function world (): Promise<World> {
   const build = join(repo, 'build')
   if (!existsSync(join(build, 'index.html'))) throw new Error('build/ is missing: run `npm run build` first (npm run test:e2e does)')
   const dir = await tempDir('flock-e2e-')
-  const relay = await start<RelayReady>('relay', ['--data', join(dir.path, 'relay'), '--ws-port', '0', '--webrtc-direct-port', '0', '--http-port', '0', '--ip-colocation-weight', '0'])
+  // Every browser and peer here is 127.0.0.1, and a reloaded tab's old connections linger until the
+  // relay's pings notice them: the per-IP caps would count them all as one crowded host.
+  const relay = await start<RelayReady>('relay', [
+    '--data', join(dir.path, 'relay'), '--ws-port', '0', '--webrtc-direct-port', '0', '--http-port', '0', '--ip-colocation-weight', '0',
+    '--max-reservations-per-ip', '128', '--max-connections-per-ip', '512'
+  ])
   const relayWs = relay.ready.multiaddrs.find(a => a.includes('/ws/'))
   if (relayWs === undefined) throw new Error('relay has no WebSocket address')
   const app = await serveStatic({ root: build })

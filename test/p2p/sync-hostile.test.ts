@@ -185,6 +185,26 @@ describe('a hostile requester', () => {
   })
 })
 
+test('a peer whose old exchanges hang (a reloaded tab, same peer id) is served on its new connection', async () => {
+  const holder = await flockNode(44)
+  const log = await chain(holder.author, 600, i => `${i} `.padEnd(480, 'z'))
+  expect((await holder.importEntries(log)).added).toBe(600)
+  const requester = await plainNode()
+  const want = encodeFrame({ t: 'want', want: [{ author: holder.author.id, after: 0 }] })
+  // Two exchanges nobody reads: they fill this peer's share and stay open, waiting for window.
+  const old = await requester.dial(holder.libp2p.getMultiaddrs()[0] as Parameters<typeof requester.dial>[0])
+  for (let i = 0; i < 2; i++) await lpStream(await old.newStream(SYNC_PROTOCOL)).write(want)
+  const fresh = await requester.dial(holder.libp2p.getMultiaddrs()[0] as Parameters<typeof requester.dial>[0], { force: true })
+  expect(fresh.id).not.toBe(old.id)
+  const lp = lpStream(await fresh.newStream(SYNC_PROTOCOL), { maxDataLength: MAX_SYNC_FRAME_BYTES })
+  await lp.write(want)
+  let entries = 0
+  for (let t = decodeFrame((await lp.read({ signal: AbortSignal.timeout(20_000) })).subarray()).t; t !== 'end'; t = decodeFrame((await lp.read({ signal: AbortSignal.timeout(20_000) })).subarray()).t) {
+    if (t === 'entry') entries++
+  }
+  expect(entries).toBeGreaterThan(0)
+})
+
 test('an honest catch-up of long entries completes, exchange after exchange', async () => {
   const holder = await flockNode(50)
   // Family emoji are one grapheme of 25 bytes: 300 of them make an entry of about 7.6 KB.

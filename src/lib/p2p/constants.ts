@@ -14,7 +14,7 @@ export const SYNC_WRITE_BATCH = 256
  * exchange per peer at a time; the second allows for one still closing. (libp2p's default is 32.)
  */
 export const SYNC_MAX_INBOUND_STREAMS = 2
-/** Exchanges one peer may have us serve at once, over all its connections. */
+/** Exchanges one peer may have us serve at once, over all its connections; a newer one replaces the oldest. */
 export const SYNC_MAX_SERVING_PER_PEER = 2
 /** Exchanges served at once, all peers together: what catch-ups of others may cost this node. */
 export const SYNC_MAX_SERVING = 16

@@ -280,7 +280,8 @@ export class SyncService {
   readonly #syncing = new Map<string, Promise<void>>()
   readonly #again = new Set<string>()
   readonly #progress = new Map<string, SyncProgress>()
-  readonly #serving = new Map<string, number>()
+  /** Exchanges being served, per peer, oldest first. */
+  readonly #serving = new Map<string, AbortController[]>()
   #servingTotal = 0
   readonly #maxServingPerPeer: number
   readonly #maxServing: number
@@ -346,23 +347,31 @@ export class SyncService {
     await this.#c.libp2p.unhandle(SYNC_PROTOCOL)
   }
 
-  /** Answer one exchange, if this peer and all peers together are within their budgets. */
+  /**
+   * Answer one exchange, if all peers together are within their budget. A peer already at its own
+   * cap gets its oldest exchange cancelled for the new one: an honest requester runs one exchange at a
+   * time, so an older one is abandoned (a tab that reloaded keeps its peer id, while its old
+   * connection may take a while to be noticed dead), and a hostile one only cancels its own work.
+   */
   #serve (stream: Stream, peer: string): void {
-    const mine = this.#serving.get(peer) ?? 0
-    if (this.penalised(peer) || mine >= this.#maxServingPerPeer || this.#servingTotal >= this.#maxServing) {
+    if (this.penalised(peer) || this.#servingTotal >= this.#maxServing) {
       stream.abort(new SyncBusyError(`not serving ${peer} now`))
       return
     }
-    this.#serving.set(peer, mine + 1)
+    const mine = this.#serving.get(peer) ?? []
+    while (mine.length >= this.#maxServingPerPeer) mine.shift()?.abort(new SyncBusyError(`a newer exchange of ${peer} replaced this one`))
+    const exchange = new AbortController()
+    mine.push(exchange)
+    this.#serving.set(peer, mine)
     this.#servingTotal++
     void serveSync(stream, this.#c.store, {
-      signal: AbortSignal.timeout(this.#timeoutMs),
+      signal: AbortSignal.any([AbortSignal.timeout(this.#timeoutMs), exchange.signal]),
       maxBytes: this.#maxBytesPerExchange,
       budget: this.#pull.get(peer)
     }).then(n => { this.#served += n }).finally(() => {
       this.#servingTotal--
-      const left = (this.#serving.get(peer) ?? 1) - 1
-      if (left > 0) this.#serving.set(peer, left)
+      const left = (this.#serving.get(peer) ?? []).filter(e => e !== exchange)
+      if (left.length > 0) this.#serving.set(peer, left)
       else this.#serving.delete(peer)
     })
   }
