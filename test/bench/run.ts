@@ -7,8 +7,8 @@
  * everything binds 127.0.0.1. A measurement that fails is listed in `skipped` with its error, and
  * the exit code is 1.
  *
- * --quick leaves out the N = 50 and N = 100 networks (and what they yield) and must finish in under
- * two minutes on a 2-core machine.
+ * --quick leaves out the N = 50 and N = 100 networks (and what they yield), the browser rows and the
+ * rows measured under attack, and must finish in under two minutes on a 2-core machine.
  */
 import { writeFile } from 'node:fs/promises'
 import { cpus, platform, release, totalmem } from 'node:os'
@@ -16,8 +16,10 @@ import { join, resolve } from 'node:path'
 import { baseline } from './baseline.js'
 import { BROWSER_METRICS, browserMetrics } from './browser.js'
 import { bundleSizes } from './bundle.js'
-import { catchup } from './catchup.js'
+import { announceFlood } from './announce-flood.js'
+import { catchup, catchupLong } from './catchup.js'
 import { cryptoRates } from './crypto.js'
+import { hostilePull } from './hostile-pull.js'
 import { rssMetric } from './memory.js'
 import { runNetwork } from './cluster.js'
 import { amplificationMetric, propagation, propagationMetrics, serverEgressMetric } from './propagation.js'
@@ -27,6 +29,7 @@ import { outcome, type BenchContext, type Measurement, type Metric, type Skipped
 import { repo } from '../server/harness.js'
 
 const N100_QUICK = 'quick mode: the N = 100 network is left out (run without --quick)'
+const UNDER_ATTACK_QUICK = 'quick mode: rows measured under attack are left out (run without --quick)'
 
 export const measurements: Measurement[] = [
   { id: 'crypto', produces: ['sign_per_s', 'verify_per_s'], run: cryptoRates },
@@ -59,6 +62,24 @@ export const measurements: Measurement[] = [
         rss_mb_per_node: rssMetric(r)
       })
     }
+  },
+  {
+    id: 'sync_hostile_pull_bytes_per_s',
+    produces: ['sync_hostile_pull_bytes_per_s'],
+    skipInQuick: UNDER_ATTACK_QUICK,
+    run: hostilePull
+  },
+  {
+    id: 'announce_flood_rss_growth_mb',
+    produces: ['announce_flood_rss_growth_mb'],
+    skipInQuick: UNDER_ATTACK_QUICK,
+    run: announceFlood
+  },
+  {
+    id: 'catchup_20k_long_s',
+    produces: ['catchup_20k_long_s'],
+    skipInQuick: 'quick mode: the 154 MB catch-up (over two minutes, paced by the serve budget) is left out',
+    run: catchupLong
   },
   {
     id: 'browser',
@@ -99,7 +120,7 @@ function parseArgs (argv: string[]): Args {
 }
 
 const HELP = `npm run bench -- [flags]
-  --quick      leave out the N = 50 / N = 100 networks; under 2 minutes
+  --quick      leave out the N = 50 / N = 100 networks, browser and under-attack rows; under 2 minutes
   --build      run \`npx vite build\` first even if build/ exists
   --only IDS   run only these measurements (comma-separated): ${measurements.map(m => m.id).join(', ')}
   --out FILE   where to write the JSON (default bench-results.json)
@@ -111,23 +132,37 @@ const HELP = `npm run bench -- [flags]
 function formatValue (m: Metric): string {
   const v = m.value
   if (!Number.isFinite(v)) return String(v)
+  // A run cut off at its bound: the true value is beyond it.
+  if (m.lowerBound === true) return `> ${formatValue({ ...m, lowerBound: false })}`
   if (Math.abs(v) >= 1000) return Math.round(v).toLocaleString('en-US')
   return String(v)
 }
 
-/** Floors from the benchmark issue; a miss is profiled and explained, not hidden. */
-const TARGETS: Record<string, { op: '>=' | '<=', value: number }> = {
-  verify_per_s: { op: '>=', value: 5000 },
-  propagation_n100_p99_ms: { op: '<=', value: 500 },
-  catchup_10k_s: { op: '<=', value: 10 },
-  relay_post_bytes_share: { op: '<=', value: 0.05 }
+interface Bound { text: string, ok: (m: Metric) => boolean }
+const atLeast = (n: number): Bound => ({ text: `>= ${n}`, ok: m => m.value >= n })
+const atMost = (n: number): Bound => ({ text: `<= ${n}`, ok: m => m.value <= n })
+
+/**
+ * Floors from the benchmark issue and, for some, a goal beyond the floor; a miss is profiled and
+ * explained, not hidden.
+ */
+const TARGETS: Record<string, { floor: Bound, goal?: Bound }> = {
+  verify_per_s: { floor: atLeast(5000) },
+  propagation_n100_p99_ms: { floor: atMost(500) },
+  catchup_10k_s: { floor: atMost(10) },
+  relay_post_bytes_share: { floor: atMost(0.05) },
+  // 1 MB/s read as 1 MiB/s, the node's SYNC_SERVE_BYTES_PER_S; the goal is 256 KiB/s.
+  sync_hostile_pull_bytes_per_s: { floor: atMost(1024 * 1024), goal: atMost(256 * 1024) },
+  catchup_20k_long_s: { floor: { text: 'completes', ok: m => m.completed === true }, goal: atMost(10) },
+  announce_flood_rss_growth_mb: { floor: atMost(50), goal: atMost(10) }
 }
 
 function target (name: string, m: Metric | undefined): string {
   const t = TARGETS[name]
   if (t === undefined) return ''
-  const ok = m !== undefined && (t.op === '>=' ? m.value >= t.value : m.value <= t.value)
-  return `${m === undefined ? '' : ok ? 'ok ' : 'MISS '}${t.op} ${t.value}`
+  const verdict = (b: Bound, met: string, missed: string): string => m === undefined ? '' : b.ok(m) ? met : missed
+  const goal = t.goal === undefined ? '' : `; goal ${t.goal.text}${verdict(t.goal, ' met', ' not met')}`
+  return `${verdict(t.floor, 'ok ', 'MISS ')}${t.floor.text}${goal}`
 }
 
 function table (metrics: Record<string, Metric>, skipped: Skipped[], order: string[]): string {

@@ -14,6 +14,9 @@ type Job = (params: never, io: WorkerIO) => Promise<unknown>
 const jobs: Record<string, () => Promise<Job>> = {
   shard: async () => (await import('./network.js')).shardJob as Job,
   catchup: async () => (await import('./catchup.js')).catchupJob as Job,
+  'hostile-pull': async () => (await import('./hostile-pull.js')).hostilePullJob as Job,
+  'announce-victim': async () => (await import('./announce-flood.js')).announceVictimJob as Job,
+  'announce-flooder': async () => (await import('./announce-flood.js')).announceFlooderJob as Job,
   'baseline-server': async () => (await import('./baseline.js')).baselineServerJob as Job
 }
 

@@ -92,7 +92,10 @@ export async function serveSync (stream: Stream, store: Pick<EntryStore, 'head' 
           left -= bytes.length
         }
       }
-      await lp.write(encodeFrame({ t: 'range', author, from, to: after + entries.length, head }), { signal })
+      const range = encodeFrame({ t: 'range', author, from, to: after + entries.length, head })
+      // Every frame is charged, or a want of many empty ranges would be free.
+      await budget?.take(range.length, { signal })
+      await lp.write(range, { signal })
       for (let i = 0; i < entries.length; i += SYNC_WRITE_BATCH) {
         const frames = entries.slice(i, i + SYNC_WRITE_BATCH).map(bytes => encodeFrame({ t: 'entry', bytes }))
         await budget?.take(frames.reduce((n, f) => n + f.length, 0), { signal })
