@@ -9,7 +9,7 @@
  * const { cid } = await client.post({ text: 'hello' })
  * ```
  */
-import { CarBlockIterator, CarWriter } from '@ipld/car'
+import { CarWriter } from '@ipld/car'
 import type { Datastore } from 'interface-datastore'
 import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
@@ -24,6 +24,7 @@ import type {
   ProfileView, Written
 } from './client.js'
 import { InvalidAuthorError, InvalidCidError, NotOwnEntryError, SelfFollowError, UnknownEntryError } from './errors.js'
+import { openCar } from './car.js'
 import { PostViews } from './post-views.js'
 import { ReadModel } from './read-model.js'
 
@@ -212,7 +213,7 @@ export class LocalClient implements FlockClient {
     let badBlocks = 0
     let truncated = false
     try {
-      for await (const { cid, bytes } of await CarBlockIterator.fromBytes(car)) {
+      for await (const { cid, bytes } of (await openCar(car)).blocks) {
         const limit = cid.code === DAG_CBOR_CODE ? MAX_ENTRY_BYTES : cid.code === RAW_CODE ? MAX_MEDIA_BYTES : 0
         // A CAR's CIDs are claims: every block is checked against its hash before it is kept.
         const digest = bytes.length > limit ? undefined : await sha256.digest(bytes)

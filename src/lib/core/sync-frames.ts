@@ -63,7 +63,7 @@ export function decodeFrame (bytes: Uint8Array): SyncFrame {
     case 'range': {
       const { author, from, to, head } = f
       if (!isAuthorId(author) || !seqLike(from) || !seqLike(to) || !seqLike(head) || from < 1 || to < from - 1 || to > Math.max(head, from - 1)) {
-        throw new SyncFrameError(`range needs an author id and 1 <= from <= to + 1 <= head + 1 (got ${String(from)}..${String(to)} of ${String(head)})`)
+        throw new SyncFrameError(`range needs an author id and 1 <= from <= to + 1 <= head + 1 (got ${shown(from)}..${shown(to)} of ${shown(head)})`)
       }
       return { t: 'range', author, from, to, head }
     }
@@ -73,6 +73,16 @@ export function decodeFrame (bytes: Uint8Array): SyncFrame {
     case 'end':
       return { t: 'end' }
     default:
-      throw new SyncFrameError(`unknown frame type ${String(f.t)}`)
+      throw new SyncFrameError(`unknown frame type ${shown(f.t)}`)
   }
+}
+
+/**
+ * A decoded value in an error message. String() would call a map's own `toString` key (a hostile
+ * frame can carry one) and throw a TypeError instead of the SyncFrameError.
+ */
+function shown (value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value)
+  if (typeof value === 'string') return JSON.stringify(value.slice(0, 40))
+  return typeof value
 }
