@@ -37,7 +37,7 @@ const EXPORT_MEDIA_TIMEOUT_MS = 5_000
 /** What the client uses of a node: its public face, nothing of libp2p or the store. */
 export type ClientNode = Pick<FlockNode,
   'author' | 'peerId' | 'logs' | 'following' | 'timeline' | 'publish' | 'follow' | 'unfollow' | 'importEntries' |
-  'addMedia' | 'block' | 'connections' | 'totals' | 'served' | 'topicPeers' | 'syncSummary' |
+  'addMedia' | 'block' | 'connections' | 'totals' | 'served' | 'topicPeers' | 'relayIds' | 'syncSummary' |
   'addEventListener' | 'removeEventListener'>
 
 function written (v: VerifiedEntry): Written {
@@ -158,7 +158,7 @@ export class LocalClient implements FlockClient {
 
   async network (): Promise<NetworkView> {
     const node = this.#node
-    const relayIds = new Set(this.#relays.map(a => /\/p2p\/([^/]+)$/.exec(a)?.[1]).filter(id => id !== undefined))
+    const relayIds = new Set(node.relayIds())
     const connections = node.connections().map(c => ({ ...c, relay: relayIds.has(c.peerId) }))
     const viaRelay = connections.filter(c => c.relay || !c.direct).reduce((n, c) => n + c.bytesIn + c.bytesOut, 0)
     const all = connections.reduce((n, c) => n + c.bytesIn + c.bytesOut, 0)
