@@ -28,6 +28,29 @@ describe('countGraphemes', () => {
     expect(countGraphemes('abcdef', 2)).toBe(3)
     expect(countGraphemes('ab', 2)).toBe(2)
     expect(countGraphemes('👍🏽'.repeat(1000), 10)).toBe(11)
+    expect(countGraphemes(`${'a'.repeat(20)}e\u0301${'b'.repeat(20)}`, 10)).toBe(11)
+    expect(countGraphemes(`${'a'.repeat(5)}e\u0301${'b'.repeat(20)}`, 10)).toBe(11)
+  })
+
+  // The count skips the segmenter for ASCII and emoji: it must agree with it on every string, in
+  // particular where simple and other characters meet.
+  const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' })
+  const reference = (text: string): number => [...segmenter.segment(text)].length
+  const pieces = [
+    'a', 'Z', ' ', '#', '*', '1', '\r', '\n', '\r\n', '\t', '\u0000', '\u007f',
+    '\u200d', '\u200c', '\ufe0f', '\ufe0e', '\u20e3', '\u0301', '\u0308', '\u093f', '\u094d', '\u0915', '\u0600',
+    '\u1100', '\u1161', '\u11a8', '\uac00', '🏽', '🏻', '👍', '👨', '👩', '❤', '©', '🏳', '🌈', '🇳', '🇱', '\u{e0067}', '\u{e007f}',
+    '👨‍👩‍👧‍👦', '👍🏽', '❤️', '#️⃣', '🏳️‍🌈', 'é', '日', '\ud83d', '\ude00', '\u0e33', '\u0f71'
+  ]
+  test('agrees with Intl.Segmenter on strings where ASCII, emoji, joiners and marks meet', () => {
+    fc.assert(fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 40 }), (parts) => {
+      const text = parts.join('')
+      expect(countGraphemes(text)).toBe(reference(text))
+      const n = reference(text)
+      for (const stop of [0, 1, Math.floor(n / 2), n - 1]) {
+        if (stop >= 0 && stop < n) expect(countGraphemes(text, stop)).toBe(stop + 1)
+      }
+    }), { numRuns: 20_000, seed: 29 })
   })
 })
 
