@@ -2,6 +2,7 @@
  * Flags of `npm run peer`. Every flag can also come from FLOCK_<FLAG> in the environment (flags win).
  */
 import { parseFlags, type FlagSpec } from './flags.js'
+import { SYNC_SERVE_TOTAL_BYTES_PER_S } from '../lib/p2p/constants.js'
 
 export interface PeerOptions {
   data: string
@@ -13,6 +14,7 @@ export interface PeerOptions {
   tcpPort: number
   webrtc: boolean
   ipColocationWeight?: number
+  syncServeBytesPerSecond: number
 }
 
 const spec = {
@@ -23,6 +25,7 @@ const spec = {
   'api-origin': { type: 'string', multiple: true, help: 'origin of a web page allowed to call the API, e.g. http://localhost:5173 (repeatable)' },
   'tcp-port': { type: 'port', default: 0, help: 'TCP port for direct peer connections on 127.0.0.1 (0: any)' },
   webrtc: { type: 'boolean', default: true, help: 'accept WebRTC so browsers can connect directly (--no-webrtc to turn off)' },
+  'sync-serve-bytes-per-s': { type: 'count', default: SYNC_SERVE_TOTAL_BYTES_PER_S, help: "bytes per second all peers together may pull from this peer's logs over sync" },
   'ip-colocation-weight': { type: 'number', help: "gossipsub's IP-colocation penalty weight (<= 0); 0 when all peers share one IP" }
 } satisfies Record<string, FlagSpec>
 
@@ -54,6 +57,7 @@ export function peerOptions (argv: string[], env: NodeJS.ProcessEnv): PeerOption
   const f = result.flags
   const weight = f['ip-colocation-weight']
   if (weight !== undefined && weight > 0) return { kind: 'error', message: '--ip-colocation-weight must be <= 0' }
+  if (f['sync-serve-bytes-per-s'] < 1024) return { kind: 'error', message: '--sync-serve-bytes-per-s must be at least 1024' }
   const apiOrigins: string[] = []
   for (const value of f['api-origin']) {
     const o = origin(value)
@@ -70,6 +74,7 @@ export function peerOptions (argv: string[], env: NodeJS.ProcessEnv): PeerOption
       apiOrigins,
       tcpPort: f['tcp-port'],
       webrtc: f.webrtc,
+      syncServeBytesPerSecond: f['sync-serve-bytes-per-s'],
       ...(weight !== undefined ? { ipColocationWeight: weight } : {})
     }
   }

@@ -37,6 +37,7 @@ export async function runPeer (options: PeerOptions): Promise<void> {
     relays,
     tcpPort: options.tcpPort,
     webrtc: options.webrtc,
+    syncServeBytesPerSecond: options.syncServeBytesPerSecond,
     ...(options.ipColocationWeight !== undefined ? { ipColocationFactorWeight: options.ipColocationWeight } : {})
   })
   // The app's read model (threads, counts, notifications) is derived from the logs, kept apart from them.

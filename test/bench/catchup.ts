@@ -7,9 +7,9 @@
  * - catchup_10k_s: 10,000 typical posts (300 bytes of text, entries of about 450 bytes).
  * - catchup_20k_long_s: 20,000 posts of 300 family emoji (one grapheme of 25 bytes each), entries of
  *   about 7.7 KB: 154 MB, near the longest entries the limits allow (text ≤ 500 graphemes, entry ≤ 8 KiB).
- *   The holder's per-peer serve budget (SYNC_SERVE_BYTES_PER_S after SYNC_SERVE_BURST_BYTES) paces
- *   it, so it is waited for only up to a bound; a run that does not finish reports the bound as a
- *   lower bound and how far it got.
+ *   Its entries are all new to the fresh peer, so only the holder's budget for all peers together
+ *   (SYNC_SERVE_TOTAL_BYTES_PER_S after SYNC_SERVE_TOTAL_BURST_BYTES) applies. It is waited for only
+ *   up to a bound; a run that does not finish reports the bound as a lower bound and how far it got.
  *
  * The holder's log is imported straight into its store (createEntry + importEntries): filling it
  * through publish() would only time publishing. Runs in a bench worker.

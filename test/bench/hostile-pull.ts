@@ -6,9 +6,10 @@
  * frame until 'end', closing the stream and asking again on a new one. A stream the victim refuses
  * (beyond its per-peer caps) is retried after REFUSED_PAUSE_MS.
  *
- * The victim serves one peer at most SYNC_MAX_BYTES_PER_EXCHANGE per exchange and
- * SYNC_SERVE_BYTES_PER_S after a first SYNC_SERVE_BURST_BYTES, so the row is the rate once that
- * burst is spent: the least-squares slope of bytes received against time, read every SAMPLE_MS,
+ * The victim serves one peer at most SYNC_MAX_BYTES_PER_EXCHANGE per exchange; entries a peer
+ * already got from it, and range frames, at SYNC_SERVE_REPEAT_BYTES_PER_S after a first
+ * SYNC_SERVE_REPEAT_BURST_BYTES (serve-budget.ts). So the requester gets the first exchange (its
+ * entries are new to it) and the repeat burst at once, and the row is the rate after that: the least-squares slope of bytes received against time, read every SAMPLE_MS,
  * from BURST_MARGIN_MS after the requester had received the burst to the end of the run. Bytes are
  * sync frames as read (entries, ranges, ends; without the length prefixes, noise and yamux). Both
  * nodes run in one worker process.
@@ -24,7 +25,9 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import {
   MAX_SYNC_FRAME_BYTES, SYNC_PROTOCOL, createEntry, decodeFrame, encodeFrame, generateAuthor, type VerifiedEntry
 } from '../../src/lib/core/index.js'
-import { SYNC_SERVE_BURST_BYTES, SYNC_SERVE_BYTES_PER_S } from '../../src/lib/p2p/constants.js'
+import {
+  SYNC_MAX_BYTES_PER_EXCHANGE, SYNC_SERVE_REPEAT_BURST_BYTES, SYNC_SERVE_REPEAT_BYTES_PER_S, SYNC_SERVE_TOTAL_BYTES_PER_S
+} from '../../src/lib/p2p/constants.js'
 import type { FlockNode } from '../../src/lib/p2p/node.js'
 import { createNodeFlockNode } from '../../src/lib/p2p/runtime-node.js'
 import { stopAll } from './network.js'
@@ -41,7 +44,7 @@ export interface HostilePullResult {
   streams: number
   seconds: number
   totalBytes: number
-  /** Seconds from the first want until the requester had received SYNC_SERVE_BURST_BYTES; null if never. */
+  /** Seconds from the first want until the requester had received FIRST_BYTES; null if never. */
   burstSeconds: number | null
   /** Least-squares slope of bytes received against time after the burst; null if the burst never ran out. */
   sustainedBytesPerS: number | null
@@ -62,6 +65,8 @@ const REFUSED_PAUSE_MS = 100
  * at loopback speed well within this margin, so the window after it sees only the paced rate.
  */
 const BURST_MARGIN_MS = 2_000
+/** What comes at once: one exchange of entries new to the requester, then the repeat burst. */
+const FIRST_BYTES = SYNC_MAX_BYTES_PER_EXCHANGE + SYNC_SERVE_REPEAT_BURST_BYTES
 
 /** Slope of the least-squares line through (t, y). */
 function slope (points: Array<[t: number, y: number]>): number {
@@ -151,7 +156,7 @@ export async function hostilePullJob (params: HostilePullParams, io: WorkerIO): 
     const seconds = (performance.now() - start) / 1000
     samples.push([performance.now() - start, received])
 
-    const burstAt = samples.find(([, b]) => b >= SYNC_SERVE_BURST_BYTES)?.[0]
+    const burstAt = samples.find(([, b]) => b >= FIRST_BYTES)?.[0]
     const window = burstAt === undefined ? [] : samples.filter(([t]) => t >= burstAt + BURST_MARGIN_MS)
     const perSecond: number[] = []
     for (let s = 1; s <= Math.ceil(seconds); s++) {
@@ -182,7 +187,7 @@ export async function hostilePull (ctx: BenchContext): Promise<Outcome> {
   const worker = startWorker('hostile-pull', params, { verbose: ctx.verbose, timeoutMs: 180_000, log: ctx.log })
   try {
     const r = await worker.result as HostilePullResult
-    if (r.sustainedBytesPerS === null) throw new Error(`the requester never got past the ${SYNC_SERVE_BURST_BYTES}-byte burst: ${r.totalBytes} bytes in ${r.seconds} s`)
+    if (r.sustainedBytesPerS === null) throw new Error(`the requester never got past the first ${FIRST_BYTES} bytes: ${r.totalBytes} bytes in ${r.seconds} s`)
     return outcome({
       sync_hostile_pull_bytes_per_s: {
         value: r.sustainedBytesPerS,
@@ -197,7 +202,7 @@ export async function hostilePull (ctx: BenchContext): Promise<Outcome> {
         concurrentStreams: r.streams,
         logEntries: r.entries,
         logBytes: r.logBytes,
-        victimBudget: { bytesPerS: SYNC_SERVE_BYTES_PER_S, burstBytes: SYNC_SERVE_BURST_BYTES },
+        victimBudget: { repeatBytesPerS: SYNC_SERVE_REPEAT_BYTES_PER_S, repeatBurstBytes: SYNC_SERVE_REPEAT_BURST_BYTES, totalBytesPerS: SYNC_SERVE_TOTAL_BYTES_PER_S },
         transport: 'TCP on 127.0.0.1, noise, yamux; both nodes in one worker process'
       }
     })

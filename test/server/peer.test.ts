@@ -258,7 +258,9 @@ describe('command line', () => {
     [['--ip-colocation-weight', '3']],
     [['--api-origin', 'evil.example']],
     [['--api-origin', 'https://app.example/path']],
-    [['--api-origin', '*']]
+    [['--api-origin', '*']],
+    [['--sync-serve-bytes-per-s', '100']],
+    [['--sync-serve-bytes-per-s', '1.5e6']]
   ])('%j exits 2 with one line on stderr', async (args) => {
     const res = await run('peer', [...args, '--data', join(root.path, 'never')])
     expect(res.code).toBe(2)

@@ -25,12 +25,21 @@ export const SYNC_MAX_SERVING = 16
  */
 export const SYNC_MAX_BYTES_PER_EXCHANGE = 1024 * 1024
 /**
- * Bytes per second one peer may pull from us over sync, after a first burst: writes wait for the
- * budget, so an honest catch-up is paced, not refused, and a requester that asks for the same log
- * again and again gets no more than this.
+ * Bytes per second one peer may pull from us over sync of what it already got from us (the same
+ * entries again, and range frames), after a first burst: a requester that asks for the same log
+ * again and again gets no more than this. Writes wait for the budget, so nothing honest fails.
  */
-export const SYNC_SERVE_BYTES_PER_S = 1024 * 1024
-export const SYNC_SERVE_BURST_BYTES = 8 * 1024 * 1024
+export const SYNC_SERVE_REPEAT_BYTES_PER_S = 192 * 1024
+export const SYNC_SERVE_REPEAT_BURST_BYTES = 1024 * 1024
+/**
+ * Bytes per second all peers together may pull from us over sync, after a first burst: a first
+ * catch-up runs at the link's speed (a 150 MB log in a few seconds), and many identities asking at
+ * once share this. A flag of `npm run peer` (--sync-serve-bytes-per-s).
+ */
+export const SYNC_SERVE_TOTAL_BYTES_PER_S = 32 * 1024 * 1024
+export const SYNC_SERVE_TOTAL_BURST_BYTES = 64 * 1024 * 1024
+/** (peer, author) pairs whose highest served seq is remembered (~100 bytes each); beyond it the oldest go. */
+export const SYNC_SERVED_MARKS_KEPT = 100_000
 /** Peers whose pull budget is remembered; beyond it, those that refilled are forgotten. */
 export const SYNC_BUDGET_PEERS_KEPT = 1_000
 /** How long a peer whose sync answers broke the protocol is neither served nor asked. */

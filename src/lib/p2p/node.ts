@@ -37,7 +37,7 @@ import { followsInLog, homeTimeline } from './timeline.js'
 import { flockGossip } from './gossip.js'
 import { Intake } from './intake.js'
 import { Feeds, feeds } from './feeds.js'
-import { SyncService, isDirect, sync } from './sync.js'
+import { SyncService, isDirect, sync, type SyncInit } from './sync.js'
 import { Discovery, discovery } from './discovery.js'
 import { Media, countServedBlocks, media } from './media.js'
 import { TrafficAccounting } from './accounting.js'
@@ -64,6 +64,8 @@ export interface FlockNodeOptions {
   maxConnections?: number
   /** How often to sync with a random peer carrying a followed author (ANTI_ENTROPY_MS by default). */
   antiEntropyMs?: number
+  /** Bytes per second all peers together may pull from us over sync (SYNC_SERVE_TOTAL_BYTES_PER_S by default). */
+  syncServeBytesPerSecond?: number
   /** Called after the node stopped, or when it failed to start, to close the stores (helia.stop() leaves them open). */
   closeStores?: () => Promise<void>
 }
@@ -85,7 +87,7 @@ interface Parts {
   traffic: TrafficAccounting
   media: Media
   stop: () => Promise<void>
-  syncInit: { antiEntropyMs?: number }
+  syncInit: SyncInit
   discovery: { nodeKey: Ed25519PrivateKey, relays: string[] }
 }
 
@@ -164,7 +166,10 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
       libp2p,
       traffic,
       media: media()({ blocks: helia.blockstore, served: counted.served }),
-      syncInit: options.antiEntropyMs === undefined ? {} : { antiEntropyMs: options.antiEntropyMs },
+      syncInit: {
+        ...(options.antiEntropyMs !== undefined ? { antiEntropyMs: options.antiEntropyMs } : {}),
+        ...(options.syncServeBytesPerSecond !== undefined ? { serveBudget: { totalBytesPerSecond: options.syncServeBytesPerSecond } } : {})
+      },
       discovery: { nodeKey, relays: options.relays ?? [] },
       stop: async () => {
         await helia.stop()

@@ -29,6 +29,8 @@ export interface NodeRuntimeOptions {
   webrtc?: boolean
   ipColocationFactorWeight?: number
   antiEntropyMs?: number
+  /** Upload cap for others' catch-ups, all peers together (SYNC_SERVE_TOTAL_BYTES_PER_S). */
+  syncServeBytesPerSecond?: number
   /**
    * Dial loopback, private and link-local addresses (isLocalAddress), whoever named them: peers
    * announce them, identify reports them. Default: only on a local network, i.e. when the listen host
@@ -122,6 +124,7 @@ export async function createNodeFlockNode (options: NodeRuntimeOptions): Promise
     ...(allowLocal ? {} : { connectionGater: localDialGater(relays) }),
     ...(options.ipColocationFactorWeight !== undefined ? { ipColocationFactorWeight: options.ipColocationFactorWeight } : {}),
     ...(options.antiEntropyMs !== undefined ? { antiEntropyMs: options.antiEntropyMs } : {}),
+    ...(options.syncServeBytesPerSecond !== undefined ? { syncServeBytesPerSecond: options.syncServeBytesPerSecond } : {}),
     // A LevelDB left open stays locked for the next run of the same data dir.
     closeStores: async () => {
       await blockstore.close()

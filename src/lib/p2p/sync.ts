@@ -15,11 +15,11 @@ import type { EntryStore } from './store.js'
 import type { Intake } from './intake.js'
 import type { FlockNodeEvents, SyncProgress } from './events.js'
 import { Timers } from './timers.js'
-import { BudgetMap, TokenBucket } from './budget.js'
+import { ServeBudget, type ServeBudgetInit, type ServeCharge } from './serve-budget.js'
 import {
-  ANTI_ENTROPY_MS, DIAL_TIMEOUT_MS, SYNC_BUDGET_PEERS_KEPT, SYNC_MAX_BYTES_PER_EXCHANGE, SYNC_MAX_ENTRIES_PER_AUTHOR,
+  ANTI_ENTROPY_MS, DIAL_TIMEOUT_MS, SYNC_MAX_BYTES_PER_EXCHANGE, SYNC_MAX_ENTRIES_PER_AUTHOR,
   SYNC_MAX_INBOUND_STREAMS, SYNC_MAX_OUTBOUND_STREAMS, SYNC_MAX_SERVING, SYNC_MAX_SERVING_PER_PEER, SYNC_PENALTY_MS,
-  SYNC_RETRY_ATTEMPTS, SYNC_RETRY_MAX_MS, SYNC_RETRY_MIN_MS, SYNC_SERVE_BURST_BYTES, SYNC_SERVE_BYTES_PER_S, SYNC_TIMEOUT_MS,
+  SYNC_RETRY_ATTEMPTS, SYNC_RETRY_MAX_MS, SYNC_RETRY_MIN_MS, SYNC_TIMEOUT_MS,
   SYNC_WANTS_PER_REQUEST, SYNC_WRITE_BATCH
 } from './constants.js'
 
@@ -54,8 +54,8 @@ export interface ServeOptions {
   signal?: AbortSignal
   /** Bytes of entries sent in one exchange at most (SYNC_MAX_BYTES_PER_EXCHANGE); the rest waits for the next want. */
   maxBytes?: number
-  /** Paces what this requester may pull: every write waits for its bytes. */
-  budget?: TokenBucket
+  /** Paces what this requester may pull: every write waits for its frames to be charged. */
+  budget?: ServeCharge
 }
 
 /**
@@ -94,11 +94,11 @@ export async function serveSync (stream: Stream, store: Pick<EntryStore, 'head' 
       }
       const range = encodeFrame({ t: 'range', author, from, to: after + entries.length, head })
       // Every frame is charged, or a want of many empty ranges would be free.
-      await budget?.take(range.length, { signal })
+      await budget?.charge(author, [{ seq: 0, bytes: range.length }], signal)
       await lp.write(range, { signal })
       for (let i = 0; i < entries.length; i += SYNC_WRITE_BATCH) {
         const frames = entries.slice(i, i + SYNC_WRITE_BATCH).map(bytes => encodeFrame({ t: 'entry', bytes }))
-        await budget?.take(frames.reduce((n, f) => n + f.length, 0), { signal })
+        await budget?.charge(author, frames.map((f, k) => ({ seq: from + i + k, bytes: f.length })), signal)
         await lp.writeV(frames, { signal })
         sent += frames.length
       }
@@ -239,9 +239,8 @@ export interface SyncInit {
   maxServing?: number
   /** Bytes of entries one exchange sends at most (SYNC_MAX_BYTES_PER_EXCHANGE). */
   maxBytesPerExchange?: number
-  /** Bytes per second one peer may pull from us, and how much at once (SYNC_SERVE_BYTES_PER_S, SYNC_SERVE_BURST_BYTES). */
-  serveBytesPerSecond?: number
-  serveBurstBytes?: number
+  /** What serving may cost us: repeats per peer, and everything for all peers together (serve-budget.ts). */
+  serveBudget?: ServeBudgetInit
   /** How long a peer that broke the protocol is neither served nor asked (SYNC_PENALTY_MS). */
   penaltyMs?: number
   /** Backoff before asking a peer again after a failed exchange, and how often (SYNC_RETRY_*). */
@@ -289,7 +288,7 @@ export class SyncService {
   readonly #maxServingPerPeer: number
   readonly #maxServing: number
   readonly #maxBytesPerExchange: number
-  readonly #pull: BudgetMap
+  readonly #pull: ServeBudget
   readonly #penaltyMs: number
   readonly #penalised = new Map<string, number>()
   readonly #retryMinMs: number
@@ -308,9 +307,7 @@ export class SyncService {
     this.#maxServingPerPeer = init.maxServingPerPeer ?? SYNC_MAX_SERVING_PER_PEER
     this.#maxServing = init.maxServing ?? SYNC_MAX_SERVING
     this.#maxBytesPerExchange = init.maxBytesPerExchange ?? SYNC_MAX_BYTES_PER_EXCHANGE
-    const rate = init.serveBytesPerSecond ?? SYNC_SERVE_BYTES_PER_S
-    const burst = init.serveBurstBytes ?? SYNC_SERVE_BURST_BYTES
-    this.#pull = new BudgetMap(() => new TokenBucket(rate, burst), SYNC_BUDGET_PEERS_KEPT)
+    this.#pull = new ServeBudget(init.serveBudget)
     this.#penaltyMs = init.penaltyMs ?? SYNC_PENALTY_MS
     this.#retryMinMs = init.retryMinMs ?? SYNC_RETRY_MIN_MS
     this.#retryMaxMs = init.retryMaxMs ?? SYNC_RETRY_MAX_MS
@@ -370,7 +367,7 @@ export class SyncService {
     void serveSync(stream, this.#c.store, {
       signal: AbortSignal.any([AbortSignal.timeout(this.#timeoutMs), exchange.signal]),
       maxBytes: this.#maxBytesPerExchange,
-      budget: this.#pull.get(peer)
+      budget: this.#pull.forPeer(peer)
     }).then(n => { this.#served += n }).finally(() => {
       this.#servingTotal--
       const left = (this.#serving.get(peer) ?? []).filter(e => e !== exchange)
