@@ -22,7 +22,7 @@ import { flockGossip } from '../../src/lib/p2p/gossip.js'
 import type { FlockNode } from '../../src/lib/p2p/node.js'
 import { createNodeFlockNode, isLocalAddress, localDialGater, type NodeRuntimeOptions } from '../../src/lib/p2p/runtime-node.js'
 import {
-  ANNOUNCE_PEER_BURST, ANNOUNCE_PEER_PER_S, DIAL_ATTEMPTS, DISCOVERY_DIAL_BURST, DISCOVERY_DIALS_PER_S
+  ANNOUNCE_PEER_BURST, ANNOUNCE_PEER_PER_S, DIAL_ATTEMPTS, DISCOVERY_DIAL_BURST, DISCOVERY_DIALS_PER_S, DNS_LOOKUP_BURST
 } from '../../src/lib/p2p/constants.js'
 import { tempDir, until } from '../server/harness.js'
 
@@ -97,16 +97,58 @@ describe('isLocalAddress and localDialGater', () => {
     expect(notLocal.filter(a => isLocalAddress(multiaddr(a)))).toEqual([])
   })
 
-  test('the gater refuses local addresses except the configured relays and circuits through them', () => {
+  test('the gater refuses local addresses except the configured relays and circuits through them', async () => {
     const relay = '/ip4/192.168.1.5/tcp/9090/ws/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN'
-    const deny = localDialGater([relay]).denyDialMultiaddr
+    const deny = localDialGater([relay], async () => ['203.0.114.7']).denyDialMultiaddr
     if (deny === undefined) throw new Error('no denyDialMultiaddr')
-    const denied = (a: string): boolean => deny(multiaddr(a)) as boolean
-    expect(denied(relay)).toBe(false)
-    expect(denied(`${relay}/p2p-circuit/p2p/12D3KooWRBy97UB99e3J6hiPesre1MZeuNQvfan4gBziswrRJsNK`)).toBe(false)
-    expect(denied('/ip4/192.168.1.5/tcp/9091/ws')).toBe(true)
-    expect(denied('/ip4/127.0.0.1/tcp/45999/p2p/12D3KooWRBy97UB99e3J6hiPesre1MZeuNQvfan4gBziswrRJsNK')).toBe(true)
-    expect(denied('/ip4/203.0.114.7/tcp/4001')).toBe(false)
+    const denied = async (a: string): Promise<boolean> => await deny(multiaddr(a))
+    expect(await denied(relay)).toBe(false)
+    expect(await denied(`${relay}/p2p-circuit/p2p/12D3KooWRBy97UB99e3J6hiPesre1MZeuNQvfan4gBziswrRJsNK`)).toBe(false)
+    expect(await denied('/ip4/192.168.1.5/tcp/9091/ws')).toBe(true)
+    expect(await denied('/ip4/127.0.0.1/tcp/45999/p2p/12D3KooWRBy97UB99e3J6hiPesre1MZeuNQvfan4gBziswrRJsNK')).toBe(true)
+    expect(await denied('/ip4/203.0.114.7/tcp/4001')).toBe(false)
+    expect(await denied('/dns4/relay.example.org/tcp/443/wss')).toBe(false)
+  })
+
+  test('the gater looks DNS names up: a name for a local address, or one that does not resolve, is refused', async () => {
+    const names: Record<string, string[]> = {
+      'rebind.example': ['127.0.0.1'],
+      'mixed.example': ['203.0.114.7', '10.0.0.8'],
+      'v6.example': ['::1'],
+      'public.example': ['203.0.114.7', '2606:4700::1'],
+      'empty.example': []
+    }
+    const looked: string[] = []
+    const deny = localDialGater([], async (host) => {
+      looked.push(host)
+      const ips = names[host]
+      if (ips === undefined) throw new Error(`ENOTFOUND ${host}`)
+      return ips
+    }).denyDialMultiaddr
+    if (deny === undefined) throw new Error('no denyDialMultiaddr')
+    const denied = async (a: string): Promise<boolean> => await deny(multiaddr(a))
+    expect(await denied('/dns4/rebind.example/tcp/45999')).toBe(true)
+    expect(await denied('/dns/mixed.example/tcp/1/ws')).toBe(true)
+    expect(await denied('/dns6/v6.example/tcp/1')).toBe(true)
+    expect(await denied('/dns4/empty.example/tcp/1')).toBe(true)
+    expect(await denied('/dns4/nxdomain.example/tcp/1')).toBe(true)
+    expect(await denied('/dns4/public.example/tcp/443/wss/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN/p2p-circuit')).toBe(false)
+    expect(looked).toContain('rebind.example')
+  })
+
+  test('the gater\'s lookups are budgeted, and a verdict is reused', async () => {
+    let lookups = 0
+    const deny = localDialGater([], async () => {
+      lookups++
+      return ['203.0.114.7']
+    }).denyDialMultiaddr
+    if (deny === undefined) throw new Error('no denyDialMultiaddr')
+    for (let i = 0; i < 5; i++) expect(await deny(multiaddr('/dns4/same.example/tcp/1'))).toBe(false)
+    expect(lookups).toBe(1)
+    const verdicts = await Promise.all(Array.from({ length: 200 }, async (_, i) => await deny(multiaddr(`/dns4/n${i}.flood.example/tcp/1`))))
+    // The burst is looked up; names beyond it are refused unasked.
+    expect(lookups).toBeLessThanOrEqual(1 + DNS_LOOKUP_BURST + 5)
+    expect(verdicts.filter(v => v).length).toBeGreaterThanOrEqual(200 - DNS_LOOKUP_BURST - 5)
   })
 })
 

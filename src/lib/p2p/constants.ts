@@ -135,4 +135,15 @@ export const ANNOUNCE_PEERS_KEPT = 10_000
  * to DIAL_ATTEMPTS attempts.
  */
 export const DISCOVERY_DIALS_PER_S = 5
+/**
+ * Host names a Node peer's dial gater looks up per second, and at once, to refuse names for local
+ * addresses (runtime-node.ts); names come from strangers' announcements, so a name over budget is
+ * refused until there is budget again. Verdicts are kept DNS_VERDICT_TTL_MS, for at most
+ * DNS_VERDICTS_KEPT names, and a lookup may take DNS_LOOKUP_TIMEOUT_MS.
+ */
+export const DNS_LOOKUPS_PER_S = 10
+export const DNS_LOOKUP_BURST = 20
+export const DNS_VERDICT_TTL_MS = 60_000
+export const DNS_VERDICTS_KEPT = 1_000
+export const DNS_LOOKUP_TIMEOUT_MS = 5_000
 export const DISCOVERY_DIAL_BURST = 20

@@ -11,10 +11,13 @@ import type { ConnectionGater, PrivateKey } from '@libp2p/interface'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { LevelBlockstore } from 'blockstore-level'
 import { LevelDatastore } from 'datastore-level'
-import { BlockList } from 'node:net'
+import { lookup } from 'node:dns/promises'
+import { BlockList, isIPv6 } from 'node:net'
 import { join } from 'node:path'
 import type { Author } from '../core/index.js'
 import { FlockNode } from './node.js'
+import { TokenBucket } from './budget.js'
+import { DNS_LOOKUPS_PER_S, DNS_LOOKUP_BURST, DNS_LOOKUP_TIMEOUT_MS, DNS_VERDICTS_KEPT, DNS_VERDICT_TTL_MS } from './constants.js'
 
 export interface NodeRuntimeOptions {
   author: Author
@@ -54,7 +57,7 @@ for (const [net, bits] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 
  * Whether dialling `ma` reaches this machine or its local network rather than the internet: loopback,
  * private, shared (CGNAT), link-local, unspecified, multicast and reserved IPs, `localhost` names, and
  * whatever does not start with a network address (a unix socket). A DNS name is judged by its name
- * only: one that resolves to a local address gets through.
+ * here; localDialGater also looks it up.
  */
 export function isLocalAddress (ma: Multiaddr): boolean {
   const first = ma.getComponents()[0]
@@ -77,18 +80,62 @@ export function isLocalAddress (ma: Multiaddr): boolean {
   }
 }
 
+/** The IP addresses a host name resolves to, as the transports would resolve it. */
+export type HostLookup = (host: string) => Promise<string[]>
+
+async function systemLookup (host: string): Promise<string[]> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => { reject(new Error(`looking up ${host} took over ${DNS_LOOKUP_TIMEOUT_MS} ms`)) }, DNS_LOOKUP_TIMEOUT_MS)
+  })
+  try {
+    return (await Promise.race([lookup(host, { all: true }), timeout])).map(a => a.address)
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 /**
  * A gater refusing outbound dials to local addresses, except to the configured relays and through
- * them: a relay on the LAN is the operator's choice, not a stranger's. Inbound connections are not
- * gated here.
+ * them: a relay on the LAN is the operator's choice, not a stranger's. A DNS name is looked up first
+ * and refused if any address it names is local (or it does not resolve), so a stranger cannot point
+ * us at 127.0.0.1 through a name. The transport looks the name up again when it dials, so a name
+ * whose answer changes in between (DNS rebinding with a zero TTL) still gets through: this closes
+ * the plain case, not that one. Names come from strangers' announcements, so lookups are budgeted
+ * (DNS_LOOKUPS_PER_S; a name over budget is refused for now) and their verdicts kept a while.
+ * Inbound connections are not gated here.
  */
-export function localDialGater (relays: string[]): ConnectionGater {
+export function localDialGater (relays: string[], lookupHost: HostLookup = systemLookup): ConnectionGater {
   const trusted = relays.map(r => multiaddr(r).toString())
+  const isTrusted = (ma: Multiaddr): boolean => {
+    const addr = ma.toString()
+    return trusted.some(r => addr === r || addr.startsWith(`${r}/`))
+  }
+  const lookups = new TokenBucket(DNS_LOOKUPS_PER_S, DNS_LOOKUP_BURST)
+  const verdicts = new Map<string, { local: boolean, until: number }>()
+  const resolvesLocal = async (ma: Multiaddr): Promise<boolean> => {
+    const first = ma.getComponents()[0]
+    if (first?.name !== 'dns' && first?.name !== 'dns4' && first?.name !== 'dns6') return false
+    const host = (first.value ?? '').toLowerCase()
+    const known = verdicts.get(host)
+    if (known !== undefined && known.until > Date.now()) return known.local
+    if (!lookups.tryTake(1)) return true
+    let local: boolean
+    try {
+      const ips = await lookupHost(host)
+      local = ips.length === 0 || ips.some(ip => isLocalAddress(multiaddr(`/${isIPv6(ip) ? 'ip6' : 'ip4'}/${ip}`)))
+    } catch {
+      local = true
+    }
+    verdicts.delete(host)
+    verdicts.set(host, { local, until: Date.now() + DNS_VERDICT_TTL_MS })
+    if (verdicts.size > DNS_VERDICTS_KEPT) verdicts.delete(verdicts.keys().next().value as string)
+    return local
+  }
   return {
-    denyDialMultiaddr: (ma: Multiaddr) => {
-      if (!isLocalAddress(ma)) return false
-      const addr = ma.toString()
-      return !trusted.some(r => addr === r || addr.startsWith(`${r}/`))
+    denyDialMultiaddr: async (ma: Multiaddr) => {
+      if (isTrusted(ma)) return false
+      return isLocalAddress(ma) || await resolvesLocal(ma)
     }
   }
 }
