@@ -10,6 +10,11 @@ export const ENTRY_VERSION = 1
 export const SIGNING_DOMAIN = 'flock/entry/v1\n'
 
 export const MAX_ENTRY_BYTES = 8192
+/**
+ * Deepest nesting of arrays, maps and tags a decoder accepts in an entry, announcement or sync frame
+ * (PROTOCOL.md §2.1). A valid version-1 entry nests at most 4 deep; the rest is room for later fields.
+ */
+export const MAX_CBOR_DEPTH = 16
 export const MAX_TEXT_GRAPHEMES = 500
 export const MAX_NAME_GRAPHEMES = 50
 export const MAX_BIO_GRAPHEMES = 300

@@ -9,7 +9,8 @@
  * ```
  */
 import * as dagCbor from '@ipld/dag-cbor'
-import { MAX_SYNC_AUTHORS, MAX_SYNC_FRAME_BYTES } from './constants.js'
+import { MAX_CBOR_DEPTH, MAX_SYNC_AUTHORS, MAX_SYNC_FRAME_BYTES } from './constants.js'
+import { cborDepth } from './canonical.js'
 import { FlockError } from './errors.js'
 import { isAuthorId } from './identity.js'
 
@@ -42,6 +43,7 @@ const seqLike = (n: unknown): n is number => Number.isSafeInteger(n) && (n as nu
 
 export function decodeFrame (bytes: Uint8Array): SyncFrame {
   if (bytes.length > MAX_SYNC_FRAME_BYTES) throw new SyncFrameError(`frame of ${bytes.length} bytes exceeds ${MAX_SYNC_FRAME_BYTES}`)
+  if (cborDepth(bytes) > MAX_CBOR_DEPTH) throw new SyncFrameError(`frame nests deeper than ${MAX_CBOR_DEPTH} levels`)
   let value: unknown
   try {
     value = dagCbor.decode(bytes)
