@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { join } from 'node:path'
-import { writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import type { Page } from 'playwright-core'
 import { allowLoopbackIce, newUser, onboard, world, type World } from './browser.js'
 
@@ -164,14 +164,24 @@ describe('persistence and offline', () => {
     await a.context.setOffline(false)
   })
 
-  test('a backup from A restored in a fresh profile C gives the same author id', async () => {
+  test('an encrypted backup from A restored in a fresh profile C gives the same author id', async () => {
     await a.page.goto(`${w.app}/settings`)
-    const [download] = await Promise.all([a.page.waitForEvent('download'), a.page.getByTestId('backup-download').click()])
+    await a.page.getByTestId('backup-passphrase').fill('ﬁve gold rings')
+    await a.page.getByTestId('backup-passphrase-again').fill('ﬁve gold rings')
+    const [download] = await Promise.all([a.page.waitForEvent('download'), a.page.getByTestId('backup-download-encrypted').click()])
     const file = join(w.dir.path, 'backup.json')
     await download.saveAs(file)
+    const saved = JSON.parse(await readFile(file, 'utf8')) as { format: string, author: string, privateKey?: string }
+    expect(saved).toMatchObject({ format: 'flock-identity-encrypted', author: aId })
+    expect(saved.privateKey).toBeUndefined()
     const c = await newUser(w)
     await c.page.goto(c.url('/'))
     await c.page.getByTestId('restore-input').setInputFiles(file)
+    // The passphrase is asked for once the file shows it is encrypted; NFKC makes 'ﬁ' and 'fi' one.
+    await c.page.getByTestId('restore-passphrase').fill('wrong')
+    await c.page.getByTestId('restore-submit').click()
+    await c.page.getByRole('alert').filter({ hasText: 'wrong passphrase' }).waitFor({ timeout: 30_000 })
+    await c.page.getByTestId('restore-passphrase').fill('five gold rings')
     await c.page.getByTestId('restore-submit').click()
     expect((await c.page.getByTestId('author-id').first().textContent({ timeout: 60_000 }))?.trim()).toBe(aId)
     await c.context.close()

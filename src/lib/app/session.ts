@@ -150,8 +150,14 @@ export async function createIdentity (name: string): Promise<SessionInfo> {
   return await current
 }
 
-export async function restoreIdentity (backup: string): Promise<SessionInfo> {
-  const { importAuthor } = await import('../core/identity.js')
+/**
+ * Restore from a backup file; an encrypted one needs its passphrase (WrongPassphraseError if it does
+ * not open). What is stored is the plain backup: this browser's copy of the key is kept as before.
+ */
+export async function restoreIdentity (file: string, passphrase?: string): Promise<SessionInfo> {
+  const { exportAuthor, importAuthor } = await import('../core/identity.js')
+  const { decryptAuthor, isEncryptedBackup } = await import('../core/backup-crypto.js')
+  const backup = isEncryptedBackup(file) ? exportAuthor(await decryptAuthor(file, passphrase ?? '')) : file
   importAuthor(backup) // throws InvalidBackupError before anything is stored
   const nodeKey = await newNodeKey()
   await adoptInviteRelays()
@@ -160,10 +166,14 @@ export async function restoreIdentity (backup: string): Promise<SessionInfo> {
   return await current
 }
 
-export async function backupIdentity (): Promise<string> {
+/** The identity backup, sealed under `passphrase` when one is given (backup-crypto.ts). */
+export async function backupIdentity (passphrase?: string): Promise<string> {
   const identity = await readIdentity()
   if (identity === null) throw new Error('no identity is stored in this browser')
-  return identity.backup
+  if (passphrase === undefined) return identity.backup
+  const { importAuthor } = await import('../core/identity.js')
+  const { encryptAuthor } = await import('../core/backup-crypto.js')
+  return await encryptAuthor(importAuthor(identity.backup), passphrase)
 }
 
 export async function persistStorage (): Promise<boolean> {

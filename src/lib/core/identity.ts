@@ -112,9 +112,23 @@ export function importAuthor (text: string): Author {
   // Not String(b.version): JSON like {"toString": 1} makes String() throw a TypeError.
   if (b.version !== BACKUP_VERSION) throw new InvalidBackupError(`unsupported backup version ${typeof b.version === 'number' ? b.version : typeof b.version}`)
   if (typeof b.privateKey !== 'string') throw new InvalidBackupError('backup has no private key')
+  let bytes: Uint8Array
+  try {
+    bytes = base64url.baseDecode(b.privateKey)
+  } catch {
+    throw new InvalidBackupError('private key is unreadable')
+  }
+  return authorFromBackupKey(bytes, b.author)
+}
+
+/**
+ * The author whose private key, in libp2p's protobuf encoding, a backup holds; `claimed` is the
+ * author id the backup names, if any. Shared by plain and encrypted backups.
+ */
+export function authorFromBackupKey (bytes: Uint8Array, claimed: unknown): Author {
   let key
   try {
-    key = privateKeyFromProtobuf(base64url.baseDecode(b.privateKey))
+    key = privateKeyFromProtobuf(bytes)
   } catch {
     throw new InvalidBackupError('private key is unreadable')
   }
@@ -124,6 +138,6 @@ export function importAuthor (text: string): Author {
   const derived = ed25519.getPublicKey(key.raw.subarray(0, 32))
   if (!derived.every((b, i) => b === key.publicKey.raw[i])) throw new InvalidBackupError('private and public key in the backup do not match')
   const author = authorFromPrivateKey(key)
-  if (b.author !== undefined && b.author !== author.id) throw new InvalidBackupError('private key does not match the author id in the backup')
+  if (claimed !== undefined && claimed !== author.id) throw new InvalidBackupError('private key does not match the author id in the backup')
   return author
 }

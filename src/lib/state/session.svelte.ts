@@ -84,13 +84,13 @@ export class SessionState {
   }
 
   /** Restore an identity from a backup file chosen by the user. */
-  async restore (file: Blob): Promise<void> {
-    await this.#run(async () => await restoreIdentity(await readText(file)))
+  async restore (file: Blob, passphrase?: string): Promise<void> {
+    await this.#run(async () => await restoreIdentity(await readText(file), passphrase))
   }
 
-  /** Download the identity backup as flock-identity-<short id>.json. */
-  async downloadBackup (): Promise<void> {
-    const backup = await backupIdentity()
+  /** Download the identity backup as flock-identity-<short id>.json, encrypted when a passphrase is given. */
+  async downloadBackup (passphrase?: string): Promise<void> {
+    const backup = await backupIdentity(passphrase)
     const author = this.#app?.author ?? 'unknown'
     downloadFile(backupFileName(author), backup, 'application/json')
   }
