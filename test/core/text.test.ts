@@ -122,7 +122,9 @@ describe('extractTags', () => {
 describe('isTag', () => {
   test.each([['flock', true], ['p2p', true], ['snake_case', true], ['日本語', true], ['café', true],
     ['', false], ['#flock', false], ['Flock', false], ['cafe\u0301', false], ['two words', false], ['a-b', false],
-    ['a'.repeat(64), true], ['a'.repeat(65), false]] as const)('%j → %s', (tag, ok) => {
+    ['a'.repeat(64), true], ['a'.repeat(65), false],
+    // Marks after the first character (PROTOCOL.md §3): Devanagari writes vowels as marks; a tag cannot start with one.
+    ['हिन्दी', true], ['\u0301a', false], ['_x', true], ['x\u200d', false]] as const)('%j → %s', (tag, ok) => {
     expect(isTag(tag)).toBe(ok)
   })
 })
