@@ -319,6 +319,9 @@ function text (field: string, value: unknown, limit: number): void {
   if (typeof value !== 'string') throw new EntrySchemaError(field, 'must be a string')
   // A lone surrogate encodes as U+FFFD, so the signed bytes would say something other than the entry.
   if (/\p{Cs}/u.test(value)) throw new EntrySchemaError(field, 'must be well-formed Unicode (no lone surrogates)')
+  // Common CBOR decoders (JS's TextDecoder) drop a leading byte order mark, so such an entry would not
+  // survive its own round trip: refused as non-canonical (PROTOCOL.md §2.1), here before it is signed.
+  if (value.startsWith('\ufeff')) throw new NonCanonicalEncodingError(`${field}: must not start with U+FEFF (byte order mark)`)
   if (!withinGraphemes(value, limit)) throw new TextTooLongError(field, countGraphemes(value), limit)
 }
 
