@@ -23,13 +23,17 @@ async function node (seed: number): Promise<FlockNode> {
 }
 
 test('a flooding author is throttled and scored down while an honest author\'s post gets through', async () => {
-  const [victim, flooder, honest] = [await node(60), await node(61), await node(62)]
+  const [victim, flooder, honest, forwarder] = [await node(60), await node(61), await node(62), await node(63)]
   await victim.follow(flooder.author.id)
   await victim.follow(honest.author.id)
-  for (const other of [flooder, honest]) {
+  // Another follower of the flooder, linked to both: it forwards what its own budget let in, and
+  // must not lose score for that at the victim, whose budget the flooder spent already.
+  await forwarder.follow(flooder.author.id)
+  await forwarder.libp2p.dial(flooder.libp2p.getMultiaddrs()[0] as Parameters<typeof forwarder.libp2p.dial>[0])
+  for (const other of [flooder, honest, forwarder]) {
     await other.libp2p.dial(victim.libp2p.getMultiaddrs()[0] as Parameters<typeof other.libp2p.dial>[0])
     await until('the author to see the victim on its topic', () =>
-      other.topicPeers(other.author.id).includes(victim.peerId.toString()) ? true : undefined, 10_000)
+      other.topicPeers(other === forwarder ? flooder.author.id : other.author.id).includes(victim.peerId.toString()) ? true : undefined, 10_000)
   }
   await victim.idle()
   let fromGossip = 0
@@ -46,4 +50,5 @@ test('a flooding author is throttled and scored down while an honest author\'s p
   expect(fromGossip).toBeLessThanOrEqual(GOSSIP_AUTHOR_BURST + Math.ceil(seconds) + 1)
   expect(fromGossip).toBeGreaterThan(0)
   expect(victim.gossipScore(honest.peerId.toString())).toBeGreaterThanOrEqual(0)
+  expect(victim.gossipScore(forwarder.peerId.toString())).toBeGreaterThanOrEqual(0)
 }, 60_000)

@@ -52,9 +52,9 @@ export const SYNC_RETRY_ATTEMPTS = 5
 export const SYNC_MAX_OUTBOUND_STREAMS = 4
 /**
  * Entries of one author this node takes from gossip per minute, and how many at once: far above what
- * a person writes (likes included), far below a flood. Over it the messages are rejected (the sender
- * loses gossip score) and the author's topic gives no reason to sync for a minute; what was dropped
- * arrives later by the periodic, budgeted sync.
+ * a person writes (likes included), far below a flood. Over it the messages are ignored (feeds.ts
+ * scores down a forwarder that sends more than an honest one could) and the author's topic gives no
+ * reason to sync for a minute; what was dropped arrives later by the periodic, budgeted sync.
  */
 export const GOSSIP_AUTHOR_ENTRIES_PER_MIN = 60
 export const GOSSIP_AUTHOR_BURST = 100
@@ -62,6 +62,12 @@ export const GOSSIP_AUTHOR_BURST = 100
 export const GOSSIP_THROTTLE_MS = 60_000
 /** Authors whose gossip budget is remembered at once. */
 export const FEEDS_AUTHORS_KEPT = 10_000
+/**
+ * (forwarder, author) pairs whose arrivals are counted against what an honest forwarder can send
+ * (twice the author budget: 2 × GOSSIP_AUTHOR_BURST at once, then 2 × GOSSIP_AUTHOR_ENTRIES_PER_MIN);
+ * beyond it, a forwarder loses gossip score per message and the message is ignored unread.
+ */
+export const FEEDS_FORWARDERS_KEPT = 10_000
 /** How long one sync exchange may take before it is abandoned (and retried on the next trigger). */
 export const SYNC_TIMEOUT_MS = 60_000
 

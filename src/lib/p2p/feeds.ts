@@ -14,9 +14,9 @@ import { TopicValidatorResult, type GossipSub } from '@libp2p/gossipsub'
 import { logger } from '@libp2p/logger'
 import type { PeerId } from '@libp2p/interface'
 import { TOPIC_PREFIX, authorTopic, gossipVerdict, verifyEntry, type VerifiedEntry } from '../core/index.js'
-import { scoreTopic } from './gossip.js'
+import { penalize, scoreTopic } from './gossip.js'
 import { BudgetMap, TokenBucket } from './budget.js'
-import { FEEDS_AUTHORS_KEPT, GOSSIP_AUTHOR_BURST, GOSSIP_AUTHOR_ENTRIES_PER_MIN, GOSSIP_THROTTLE_MS } from './constants.js'
+import { FEEDS_AUTHORS_KEPT, FEEDS_FORWARDERS_KEPT, GOSSIP_AUTHOR_BURST, GOSSIP_AUTHOR_ENTRIES_PER_MIN, GOSSIP_THROTTLE_MS } from './constants.js'
 import type { Intake } from './intake.js'
 import { applyFollow } from './timeline.js'
 
@@ -47,6 +47,8 @@ export class Feeds {
   readonly #c: FeedsComponents
   readonly #following = new Set<string>()
   readonly #rates: BudgetMap
+  /** Messages each forwarder sends us on each author's topic, against what an honest one can forward. */
+  readonly #arrivals: BudgetMap
   /** Authors over their gossip budget, until when. */
   readonly #throttled = new Map<string, number>()
   #started = false
@@ -57,6 +59,9 @@ export class Feeds {
     const burst = init.authorBurst ?? GOSSIP_AUTHOR_BURST
     // Keyed by author; only authors we carry have validators, so this holds at most one per follow.
     this.#rates = new BudgetMap(() => new TokenBucket(perSecond, burst), FEEDS_AUTHORS_KEPT)
+    // An honest peer forwards only entries it accepted, so at most its own budget for the author:
+    // twice that leaves room for budgets that started at other times.
+    this.#arrivals = new BudgetMap(() => new TokenBucket(2 * perSecond, 2 * burst), FEEDS_FORWARDERS_KEPT)
   }
 
   /** Join our own topic and those of `follows` (replayed from our log). Safe to call twice. */
@@ -129,11 +134,19 @@ export class Feeds {
   }
 
   /**
-   * The gossip verdict of one message on `author`'s topic (PROTOCOL.md §8), within the author's
-   * budget: only a valid entry of that author spends it, so nobody can use up an honest author's
-   * budget with forgeries.
+   * The gossip verdict of one message on `author`'s topic (PROTOCOL.md §8), within two budgets. A
+   * forwarder sending more of one author than any honest peer forwards is penalised and ignored
+   * before anything is verified. Then the author's own budget: only a valid entry of that author
+   * spends it (nobody can use up an honest author's budget with forgeries), and entries beyond it
+   * are ignored, not rejected — the honest peers that accepted and forwarded them within their own
+   * budgets would be scored down with the flooder otherwise.
    */
   async #validate (author: string, data: Uint8Array, from: PeerId): Promise<TopicValidatorResult> {
+    const forwarder = from.toString()
+    if (!this.#arrivals.get(`${forwarder} ${author}`).tryTake(1)) {
+      penalize(this.#c.pubsub, forwarder)
+      return TopicValidatorResult.Ignore
+    }
     let v: VerifiedEntry
     try {
       v = await verifyEntry(data)
@@ -142,7 +155,7 @@ export class Feeds {
     }
     if (v.entry.author === author && !this.#rates.get(author).tryTake(1)) {
       this.#throttled.set(author, Date.now() + GOSSIP_THROTTLE_MS)
-      return TopicValidatorResult.Reject
+      return TopicValidatorResult.Ignore
     }
     const decision = await this.#c.intake.ingestOne(author, v, 'gossip')
     if ((decision.kind === 'gap' || decision.kind === 'prev-mismatch') && !this.#isThrottled(author)) this.#c.onBehind(from)
