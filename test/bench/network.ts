@@ -9,14 +9,20 @@
  * Optionally (random topology) each node gets a dial gate: libp2p.dial — what node.ts dials with,
  * discovery included — is wrapped to refuse peers outside the planned graph. Inbound connections
  * are not gated; the dialling end's gate decides.
+ *
+ * A shard of one node may be the flooding author of propagation_n10_flood_p99_ms (flooder.ts:
+ * commands arm, flood, halt); the followers' shards then tally its entries (listen's `flooder`,
+ * flood-stats).
  */
 import { isPeerId, type Libp2p, type PeerId } from '@libp2p/interface'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { join } from 'node:path'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { DISCOVERY_TOPIC, generateAuthor } from '../../src/lib/core/index.js'
 import type { FlockNode } from '../../src/lib/p2p/node.js'
 import { createNodeFlockNode } from '../../src/lib/p2p/runtime-node.js'
-import { hasGc, rssMiB, withTimeout } from './util.js'
+import { Flooder, watchFlood, type FloodReport, type FloodTally, type FloodTarget } from './flooder.js'
+import { hasGc, round, rssMiB, withTimeout } from './util.js'
 import type { WorkerIO } from './worker-io.js'
 
 export interface ShardParams {
@@ -36,12 +42,22 @@ export interface ShardParams {
 export interface ShardNode { index: number, peerId: string, author: string, addrs: string[] }
 
 export type ShardCommand =
-  | { type: 'cmd', op: 'plan', follow: string, allowed?: Array<[index: number, peers: string[]]>, byAddr?: Array<[addr: string, peer: string]>, dials: Array<[from: number, addrs: string[]]> }
+  /** `follow`: the authors each of this shard's nodes follows, by node index. */
+  | { type: 'cmd', op: 'plan', follow: Array<[index: number, authors: string[]]>, allowed?: Array<[index: number, peers: string[]]>, byAddr?: Array<[addr: string, peer: string]>, dials: Array<[from: number, addrs: string[]]> }
   | { type: 'cmd', op: 'state', topic: string }
   | { type: 'cmd', op: 'idle' }
-  | { type: 'cmd', op: 'listen', author: string, texts: string[] }
-  | { type: 'cmd', op: 'snapshot' }
+  /**
+   * Report deliveries of `author`'s posts with these texts, as posts first, first + 1, …; a later
+   * listen replaces the texts. `flooder`: also tally that author's entries (flood-stats).
+   */
+  | { type: 'cmd', op: 'listen', author: string, texts: string[], first?: number, flooder?: { author: string, peer: string } }
+  /** `gc: false`: read RSS without the full GC, whose pause would show in the next event-loop delay reading. */
+  | { type: 'cmd', op: 'snapshot', gc?: boolean }
   | { type: 'cmd', op: 'publish', post: number, text: string }
+  | { type: 'cmd', op: 'arm', count: number, textBytes: number }
+  | { type: 'cmd', op: 'flood', target: FloodTarget, perSecond: number, warm: number }
+  | { type: 'cmd', op: 'halt' }
+  | { type: 'cmd', op: 'flood-stats', peer: string }
   | { type: 'cmd', op: 'stop' }
 
 export interface ShardState {
@@ -58,10 +74,17 @@ export interface ShardSnapshot {
   /** Bytes received from the relay so far, per open connection to it ("index remoteAddr"). */
   fromRelay: Array<[string, number]>
   rssMiB: number
+  /** CPU time of the shard process so far (user + system). */
+  cpuMs: number
+  /** Event-loop delay since the previous snapshot: how long ready work waited for the shard's one thread. */
+  loopDelayMs: { p50: number, p99: number, max: number }
 }
 
 export interface Delivery { type: 'delivery', post: number, at: number, source: 'gossip' | 'sync' }
 export interface Published { type: 'reply:publish', post: number, t0: number, callMs: number, bytes: number }
+export interface Flooding { type: 'flooding', published: number }
+export interface Halted extends FloodReport { type: 'reply:halt' }
+export interface FloodStats { type: 'reply:flood-stats', nodes: FloodTally[] }
 
 /** Machine clock in ms, comparable between processes (timeOrigin is wall time at process start). */
 export function now (): number {
@@ -121,6 +144,8 @@ export async function shardJob (params: ShardParams, io: WorkerIO): Promise<{ ga
   const rssBefore = rssMiB()
   const nodes: FlockNode[] = []
   const refused = { count: 0 }
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 })
+  loopDelay.enable()
   try {
     // A few at a time: all at once would stampede the relay's per-IP connection limits.
     for (let i = 0; i < params.count; i += 5) {
@@ -166,6 +191,9 @@ export async function shardJob (params: ShardParams, io: WorkerIO): Promise<{ ga
       gc: hasGc()
     })
 
+    let listening: Map<string, number> | undefined
+    const floodCounts = new Map<number, () => Omit<FloodTally, 'index' | 'linked' | 'score' | 'minHonestScore'>>()
+    let flooder: Flooder | undefined
     while (true) {
       const cmd = await io.next<ShardCommand>('cmd')
       switch (cmd.op) {
@@ -173,7 +201,9 @@ export async function shardJob (params: ShardParams, io: WorkerIO): Promise<{ ga
           for (const [addr, peer] of cmd.byAddr ?? []) byAddr.set(addr, peer)
           for (const [index, peers] of cmd.allowed ?? []) for (const p of peers) allowed[index - params.first]?.add(p)
           let t = performance.now()
-          await Promise.all(nodes.map(async node => { if (node.author.id !== cmd.follow) await node.follow(cmd.follow) }))
+          await Promise.all(cmd.follow.map(async ([index, authors]) => {
+            for (const a of authors) await at(index).follow(a)
+          }))
           io.progress(`shard ${params.shard}: followed in ${Math.round(performance.now() - t)} ms; dialling ${cmd.dials.length} links`)
           t = performance.now()
           let done = 0
@@ -215,16 +245,23 @@ export async function shardJob (params: ShardParams, io: WorkerIO): Promise<{ ga
           await io.send({ type: 'reply:idle' })
           break
         case 'listen': {
-          const index = new Map(cmd.texts.map((text, i) => [text, i]))
-          for (const node of nodes) {
+          const first = listening === undefined
+          listening = new Map(cmd.texts.map((text, i) => [text, (cmd.first ?? 0) + i]))
+          for (const [k, node] of nodes.entries()) {
             if (node.author.id === cmd.author) continue
-            node.addEventListener('entry', (evt) => {
-              const t = now()
-              const { entry, source } = evt.detail
-              if (entry.entry.author !== cmd.author || entry.entry.kind !== 'post' || (source !== 'gossip' && source !== 'sync')) return
-              const post = index.get(entry.entry.body.text)
-              if (post !== undefined) void io.send({ type: 'delivery', post, at: t, source } satisfies Delivery)
-            })
+            if (first) {
+              node.addEventListener('entry', (evt) => {
+                const t = now()
+                const { entry, source } = evt.detail
+                if (entry.entry.author !== cmd.author || entry.entry.kind !== 'post' || (source !== 'gossip' && source !== 'sync')) return
+                const post = listening?.get(entry.entry.body.text)
+                if (post !== undefined) void io.send({ type: 'delivery', post, at: t, source } satisfies Delivery)
+              })
+            }
+            if (cmd.flooder !== undefined && !floodCounts.has(k)) {
+              const read = watchFlood(node, cmd.flooder)
+              if (read !== undefined) floodCounts.set(k, read)
+            }
           }
           await io.send({ type: 'reply:listen' })
           break
@@ -238,8 +275,11 @@ export async function shardJob (params: ShardParams, io: WorkerIO): Promise<{ ga
             bytesOut: nodes.reduce((sum, node) => sum + node.totals().bytesOut, 0),
             discoveryMessages,
             fromRelay,
-            rssMiB: rssMiB()
+            rssMiB: cmd.gc === false ? process.memoryUsage.rss() / (1024 * 1024) : rssMiB(),
+            cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
+            loopDelayMs: { p50: round(loopDelay.percentile(50) / 1e6), p99: round(loopDelay.percentile(99) / 1e6), max: round(loopDelay.max / 1e6) }
           }
+          loopDelay.reset()
           await io.send({ type: 'reply:snapshot', ...snapshot })
           break
         }
@@ -249,6 +289,38 @@ export async function shardJob (params: ShardParams, io: WorkerIO): Promise<{ ga
           const t0 = now()
           const v = await author.publish('post', { text: cmd.text })
           await io.send({ type: 'reply:publish', post: cmd.post, t0, callMs: now() - t0, bytes: v.bytes.length } satisfies Published)
+          break
+        }
+        case 'arm': {
+          if (nodes.length !== 1) throw new Error('a flooder shard runs exactly one node')
+          flooder = await Flooder.create(at(params.first), cmd.textBytes)
+          const ms = await flooder.arm(cmd.count)
+          await io.send({ type: 'reply:arm', signMs: Math.round(ms) })
+          break
+        }
+        case 'flood':
+          if (flooder === undefined) throw new Error('flood before arm')
+          flooder.start(cmd.target, cmd.perSecond, cmd.warm, () => { void io.send({ type: 'flooding', published: cmd.warm } satisfies Flooding) })
+          await io.send({ type: 'reply:flood' })
+          break
+        case 'halt': {
+          if (flooder === undefined) throw new Error('halt before arm')
+          await io.send({ type: 'reply:halt', ...await flooder.halt() } satisfies Halted)
+          break
+        }
+        case 'flood-stats': {
+          const tallies: FloodTally[] = []
+          for (const [k, read] of floodCounts) {
+            const node = nodes[k] as FlockNode
+            tallies.push({
+              index: params.first + k,
+              linked: node.connections().some(c => c.peerId === cmd.peer),
+              ...read(),
+              score: round(node.gossipScore(cmd.peer), 1),
+              minHonestScore: round(Math.min(...directPeers(node, relayPeer).filter(p => p !== cmd.peer).map(p => node.gossipScore(p))), 1)
+            })
+          }
+          await io.send({ type: 'reply:flood-stats', nodes: tallies } satisfies FloodStats)
           break
         }
         case 'stop':

@@ -30,6 +30,8 @@ function profileArgs (name: string): string[] {
 
 export interface RelayProc {
   ready: RelayReady
+  /** The relay process's id, to read its memory from /proc. */
+  pid: number
   /** The relay's WebSocket multiaddr (Node peers reach it that way). */
   ws: string
   metrics: () => Promise<Record<string, number>>
@@ -91,8 +93,11 @@ export function parseMetrics (text: string): Record<string, number> {
   return out
 }
 
-/** Start a real relay on 127.0.0.1 (any free ports, a temp data dir) and wait for its ready line. */
-export async function startRelay (options: { verbose?: boolean, timeoutMs?: number } = {}): Promise<RelayProc> {
+/**
+ * Start a real relay on 127.0.0.1 (any free ports, a temp data dir) and wait for its ready line.
+ * `args` come after the bench's own flags, so they override them.
+ */
+export async function startRelay (options: { verbose?: boolean, timeoutMs?: number, args?: string[] } = {}): Promise<RelayProc> {
   const data = await tempDir('flock-bench-relay-')
   const child = spawn(process.execPath, [
     ...profileArgs('relay'), ...CHILD_EXEC_ARGV, 'src/server/relay.ts',
@@ -100,7 +105,8 @@ export async function startRelay (options: { verbose?: boolean, timeoutMs?: numb
     '--ip-colocation-weight', '0',
     // Every bench peer (up to 100) comes from 127.0.0.1: the per-IP caps (8 reservations, 16
     // connections) would turn most away, so they are raised to the relay's totals.
-    '--max-reservations-per-ip', '128', '--max-connections-per-ip', '512'
+    '--max-reservations-per-ip', '128', '--max-connections-per-ip', '512',
+    ...options.args ?? []
   ], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] })
   let stderr = ''
   child.stderr?.on('data', (d: Buffer) => {
@@ -133,8 +139,10 @@ export async function startRelay (options: { verbose?: boolean, timeoutMs?: numb
     }), options.timeoutMs ?? 30_000, 'relay ready line')
     const ws = ready.multiaddrs.find(a => a.includes('/ws/'))
     if (ws === undefined) throw new Error(`relay announces no WebSocket address: ${ready.multiaddrs.join(', ')}`)
+    if (child.pid === undefined) throw new Error('relay process has no pid')
     return {
       ready,
+      pid: child.pid,
       ws,
       stop,
       metrics: async () => parseMetrics(await httpGet(`${ready.http}/metrics`))

@@ -17,6 +17,7 @@ const jobs: Record<string, () => Promise<Job>> = {
   'hostile-pull': async () => (await import('./hostile-pull.js')).hostilePullJob as Job,
   'announce-victim': async () => (await import('./announce-flood.js')).announceVictimJob as Job,
   'announce-flooder': async () => (await import('./announce-flood.js')).announceFlooderJob as Job,
+  'relay-clients': async () => (await import('./relay-load.js')).relayClientsJob as Job,
   'baseline-server': async () => (await import('./baseline.js')).baselineServerJob as Job
 }
 

@@ -4,16 +4,21 @@
  * The long adversarial run of DESIGN.md §6, not part of CI: 1,000,000 hostile inputs by default
  * (--quick: 20,000), split evenly over every decoder that takes bytes from the network (targets.ts,
  * car.ts). Each input comes from a strategy picked at random by weight (inputs.ts); everything is
- * drawn from the seed (default 1), so the same seed and count replay the same inputs. Prints Markdown
- * tables to stdout and progress to stderr, and writes stress-results.json.
+ * drawn from the seed (default 1), so the same seed and count replay the same inputs. Then a real
+ * relay process takes 1,000 live client connections with reservations (--quick: 100;
+ * test/bench/relay-load.ts, the benchmark's relay_rss_1000_mb) and its memory is reported. Prints
+ * Markdown tables to stdout and progress to stderr, and writes stress-results.json.
  *
  * Exit code 1 when a decoder threw anything but its own errors (a crash), accepted an input that
  * does not re-verify or re-encode canonically, or spent over 100 ms on one input (and over 100 ms of
- * CPU time on each of three replays of it).
+ * CPU time on each of three replays of it); or when the relay did not take every client or its RSS
+ * went over RELAY_FLOOR_MIB.
  */
 import { writeFile } from 'node:fs/promises'
 import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
+import { killChildren } from '../bench/procs.js'
+import { relayLoad, type RelayLoadResult } from '../bench/relay-load.js'
 import { Rng, hex } from '../core/helpers.js'
 import { carTarget } from './car.js'
 import type { Strategy, Target } from './inputs.js'
@@ -26,6 +31,8 @@ const OUT = fileURLToPath(new URL('../../stress-results.json', import.meta.url))
  * the counts include every one, and one of each kind is printed.
  */
 const KEPT_FAILURES = 3
+/** The issue's floor for the relay at 1,000 connections (1 GiB); its goal is 300 MB. */
+const RELAY_FLOOR_MIB = 1024
 
 interface Args { seed: number, count: number, quick: boolean }
 
@@ -46,6 +53,25 @@ function parseArgs (argv: string[]): Args {
     else throw new Error(`unknown argument ${flag}; usage: npm run stress -- [--quick] [--seed N] [--count N]`)
   }
   return { seed, count: count ?? (quick ? 20_000 : 1_000_000), quick }
+}
+
+/** Start a relay and load it with clients; a failure is reported, not thrown, like a decoder's. */
+async function relayStep (quick: boolean): Promise<RelayLoadResult | { error: string }> {
+  const clients = quick ? 100 : 1000
+  console.error(`[stress] relay: ${clients} clients`)
+  try {
+    return await relayLoad({ clients, processes: quick ? 2 : 4, verbose: false, log: (line) => { console.error(`[stress] relay: ${line.trim()}`) } })
+  } catch (err) {
+    return { error: (err as Error).message.split('\n')[0] ?? String(err) }
+  }
+}
+
+function relayTable (r: RelayLoadResult): string {
+  return [
+    '| relay clients | RSS MiB before → at all connected → after hold (peak) | KiB per connection (slope) | connect s (relay CPU s) | fewest connections in hold | drops | relay CPU in hold |',
+    '| ---: | --- | --- | --- | ---: | ---: | ---: |',
+    `| ${r.clients.toLocaleString('en-US')} | ${r.rssMiB.before} → ${r.rssMiB.reached} → ${r.rssMiB.held} (${r.rssMiB.peak}) | ${r.averageKiBPerConnection} (${r.slopeKiBPerConnection}) | ${r.connectSeconds} (${r.connectCpuSeconds}) | ${r.heldConnections} | ${r.drops} | ${r.heldCpuPercent}% |`
+  ].join('\n')
 }
 
 type FailureKind = 'crash' | 'wrong accept' | 'slow'
@@ -239,10 +265,21 @@ for (const [i, target] of targets.entries()) {
   const n = Math.floor(args.count / targets.length) + (i < args.count % targets.length ? 1 : 0)
   reports.push(await stress(target, n, new Rng((Math.imul(args.seed, 0x9e3779b1) + Math.imul(i + 1, 0x85ebca6b)) >>> 0), failures))
 }
+// It starts child processes: take them down too if the run is interrupted.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    killChildren()
+    process.exit(130)
+  })
+}
+const relay = await relayStep(args.quick)
+const relayFailed = 'error' in relay || relay.rssMiB.reached > RELAY_FLOOR_MIB
 const seconds = Math.round((performance.now() - started) / 100) / 10
-const failed = reports.reduce((s, r) => s + r.failures.crash + r.failures['wrong accept'] + r.failures.slow, 0)
+const failed = reports.reduce((s, r) => s + r.failures.crash + r.failures['wrong accept'] + r.failures.slow, 0) + (relayFailed ? 1 : 0)
 
 console.log(table(reports))
+console.log(`\n${'error' in relay ? `Relay under load failed: ${relay.error}` : relayTable(relay)}`)
+if (!('error' in relay) && relayFailed) console.log(`Relay RSS ${relay.rssMiB.reached} MiB is over the ${RELAY_FLOOR_MIB} MiB floor`)
 console.log(`\n${args.count.toLocaleString('en-US')} inputs, seed ${args.seed}, ${seconds} s, ${cpus().length} CPUs, Node ${process.version}: ${failed === 0 ? 'passed' : `${failed} failures`}`)
 for (const f of failures) {
   if (failures.find(g => g.decoder === f.decoder && g.kind === f.kind && g.signature === f.signature) !== f) continue
@@ -250,6 +287,6 @@ for (const f of failures) {
   console.log(`- ${f.decoder}, ${f.kind} (${times} inputs like this), input ${f.index} (${f.strategy}, ${f.length} bytes): ${f.message}\n  ${f.hex.slice(0, 160)}${f.length > 80 ? '…' : ''}`)
 }
 if (failed > 0) console.log(`(one input of each kind of failure; up to ${KEPT_FAILURES} each in ${OUT})`)
-await writeFile(OUT, JSON.stringify({ seed: args.seed, count: args.count, quick: args.quick, seconds, node: process.version, cpus: cpus().length, passed: failed === 0, reports, failures }, null, 2) + '\n')
+await writeFile(OUT, JSON.stringify({ seed: args.seed, count: args.count, quick: args.quick, seconds, node: process.version, cpus: cpus().length, passed: failed === 0, reports, failures, relay }, null, 2) + '\n')
 console.error(`[stress] wrote ${OUT}`)
 process.exitCode = failed === 0 ? 0 : 1
