@@ -260,7 +260,7 @@ describe('command line', () => {
     [['--api-origin', 'https://app.example/path']],
     [['--api-origin', '*']],
     [['--sync-serve-bytes-per-s', '100']],
-    [['--sync-serve-bytes-per-s', '1.5e6']]
+    [['--sync-serve-bytes-per-s', '2.5']]
   ])('%j exits 2 with one line on stderr', async (args) => {
     const res = await run('peer', [...args, '--data', join(root.path, 'never')])
     expect(res.code).toBe(2)
