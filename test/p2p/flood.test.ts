@@ -1,7 +1,7 @@
 /**
  * A flooding author under gossipsub scoring: a follower takes at most its per-author budget from
- * gossip, the flooder's score goes negative within a few heartbeats, and an honest author's post
- * still arrives. Real nodes on loopback, inside the test's namespace.
+ * gossip, the flooder's score goes negative within a few heartbeats and, flooding on, it is
+ * disconnected and refused; an honest author's post still arrives. Real nodes on loopback, inside the test's namespace.
  */
 import { afterAll, expect, test } from 'vitest'
 import { createNodeFlockNode } from '../../src/lib/p2p/runtime-node.js'
@@ -42,7 +42,7 @@ test('a flooding author is throttled and scored down while an honest author\'s p
   })
 
   const started = Date.now()
-  for (let i = 0; i < 400; i++) await flooder.publish('post', { text: `flood ${i}` })
+  for (let i = 0; i < 600; i++) await flooder.publish('post', { text: `flood ${i}` })
   const posted = await honest.publish('post', { text: 'an honest post' })
   await until('the honest post to reach the victim', async () => await victim.logs.get(posted.cid) !== undefined ? true : undefined, 15_000)
   await until('the flooder\'s gossip score to go negative', () => victim.gossipScore(flooder.peerId.toString()) < 0 ? true : undefined, 15_000)
@@ -51,4 +51,10 @@ test('a flooding author is throttled and scored down while an honest author\'s p
   expect(fromGossip).toBeGreaterThan(0)
   expect(victim.gossipScore(honest.peerId.toString())).toBeGreaterThanOrEqual(0)
   expect(victim.gossipScore(forwarder.peerId.toString())).toBeGreaterThanOrEqual(0)
+  // Past FEEDS_ABUSE_BURST beyond its budget the flooder is disconnected, and a new connection is closed as it opens.
+  await until('the victim to disconnect the flooder', () => victim.libp2p.getConnections(flooder.peerId).length === 0 ? true : undefined, 15_000)
+  expect(victim.libp2p.getConnections(honest.peerId).length).toBeGreaterThan(0)
+  expect(victim.libp2p.getConnections(forwarder.peerId).length).toBeGreaterThan(0)
+  await flooder.libp2p.dial(victim.libp2p.getMultiaddrs()[0] as Parameters<typeof flooder.libp2p.dial>[0]).catch(() => undefined)
+  await until('the victim to close the flooder\'s new connection', () => victim.libp2p.getConnections(flooder.peerId).length === 0 ? true : undefined, 10_000)
 }, 60_000)

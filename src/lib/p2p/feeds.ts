@@ -16,7 +16,7 @@ import type { PeerId } from '@libp2p/interface'
 import { TOPIC_PREFIX, authorTopic, gossipVerdict, verifyEntry, type VerifiedEntry } from '../core/index.js'
 import { penalize, scoreTopic } from './gossip.js'
 import { BudgetMap, TokenBucket } from './budget.js'
-import { FEEDS_AUTHORS_KEPT, FEEDS_FORWARDERS_KEPT, GOSSIP_AUTHOR_BURST, GOSSIP_AUTHOR_ENTRIES_PER_MIN, GOSSIP_THROTTLE_MS } from './constants.js'
+import { FEEDS_ABUSE_BURST, FEEDS_AUTHORS_KEPT, FEEDS_FORWARDERS_KEPT, GOSSIP_AUTHOR_BURST, GOSSIP_AUTHOR_ENTRIES_PER_MIN, GOSSIP_THROTTLE_MS } from './constants.js'
 import type { Intake } from './intake.js'
 import { applyFollow } from './timeline.js'
 
@@ -35,6 +35,11 @@ export interface FeedsComponents {
   self: string
   /** A forwarded entry showed we miss part of a log (a gap, or another branch): catch up with its sender. */
   onBehind: (peer: PeerId) => void
+  /**
+   * A forwarder kept sending far past what an honest one can (FEEDS_ABUSE_BURST beyond its budget):
+   * scoring alone leaves its connection open, and every message still costs decryption and framing.
+   */
+  onAbuse?: (peer: PeerId) => void
 }
 
 const VERDICTS = {
@@ -49,6 +54,8 @@ export class Feeds {
   readonly #rates: BudgetMap
   /** Messages each forwarder sends us on each author's topic, against what an honest one can forward. */
   readonly #arrivals: BudgetMap
+  /** Messages beyond that, per forwarder: running out means it is flooding, not out of step. */
+  readonly #excess: BudgetMap
   /** Authors over their gossip budget, until when. */
   readonly #throttled = new Map<string, number>()
   #started = false
@@ -62,6 +69,7 @@ export class Feeds {
     // An honest peer forwards only entries it accepted, so at most its own budget for the author:
     // twice that leaves room for budgets that started at other times.
     this.#arrivals = new BudgetMap(() => new TokenBucket(2 * perSecond, 2 * burst), FEEDS_FORWARDERS_KEPT)
+    this.#excess = new BudgetMap(() => new TokenBucket(2 * perSecond, FEEDS_ABUSE_BURST), FEEDS_FORWARDERS_KEPT)
   }
 
   /** Join our own topic and those of `follows` (replayed from our log). Safe to call twice. */
@@ -145,6 +153,10 @@ export class Feeds {
     const forwarder = from.toString()
     if (!this.#arrivals.get(`${forwarder} ${author}`).tryTake(1)) {
       penalize(this.#c.pubsub, forwarder)
+      if (!this.#excess.get(forwarder).tryTake(1)) {
+        log('%s keeps flooding %s: disconnecting', forwarder, author)
+        this.#c.onAbuse?.(from)
+      }
       return TopicValidatorResult.Ignore
     }
     let v: VerifiedEntry

@@ -42,6 +42,7 @@ import { Discovery, discovery } from './discovery.js'
 import { Media, countServedBlocks, media } from './media.js'
 import { TrafficAccounting } from './accounting.js'
 import type { FlockNodeEvents } from './events.js'
+import { FEEDS_ABUSE_BAN_MS, FEEDS_FORWARDERS_KEPT } from './constants.js'
 
 export type { FlockNodeEvents, EntrySource, SyncProgress } from './events.js'
 export { isDirect } from './sync.js'
@@ -117,7 +118,13 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
     this.#stopHelia = parts.stop
     const pubsub = parts.libp2p.services.pubsub
     this.#intake = new Intake({ store: parts.store, events: this, self: parts.author.id, onOwn: (v) => { this.#feeds.applyOwn(v) } })
-    this.#feeds = feeds()({ pubsub, intake: this.#intake, self: parts.author.id, onBehind: (peer) => { this.#sync.syncWith(peer) } })
+    this.#feeds = feeds()({
+      pubsub,
+      intake: this.#intake,
+      self: parts.author.id,
+      onBehind: (peer) => { this.#sync.syncWith(peer) },
+      onAbuse: (peer) => { this.#shun(peer) }
+    })
     this.#sync = sync(parts.syncInit)({ libp2p: parts.libp2p, pubsub, store: parts.store, intake: this.#intake, feeds: this.#feeds, events: this })
     this.#discovery = discovery(parts.discovery)({ libp2p: parts.libp2p, pubsub })
     this.#media = parts.media
@@ -205,7 +212,25 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
     this.libp2p.addEventListener('connection:close', this.#onConnection)
   }
 
+  /** Peers that flooded us, until when: their connections are closed as they open. */
+  readonly #shunned = new Map<string, number>()
+
+  #shun (peer: PeerId): void {
+    this.#shunned.set(peer.toString(), Date.now() + FEEDS_ABUSE_BAN_MS)
+    if (this.#shunned.size > FEEDS_FORWARDERS_KEPT) this.#shunned.delete(this.#shunned.keys().next().value as string)
+    void this.libp2p.hangUp(peer).catch(() => {})
+  }
+
   readonly #onConnection = (evt: CustomEvent<{ remotePeer: PeerId, status: string }>): void => {
+    const peer = evt.detail.remotePeer
+    const until = this.#shunned.get(peer.toString())
+    if (until !== undefined && evt.detail.status === 'open') {
+      if (until > Date.now()) {
+        void this.libp2p.hangUp(peer).catch(() => {})
+        return
+      }
+      this.#shunned.delete(peer.toString())
+    }
     this.dispatchEvent(new CustomEvent('connection', { detail: { peer: evt.detail.remotePeer.toString(), open: evt.detail.status === 'open' } }))
   }
 
