@@ -14,7 +14,7 @@ import { xchacha20poly1305 } from '@noble/ciphers/chacha.js'
 import { scryptAsync } from '@noble/hashes/scrypt.js'
 import { privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { base64url } from 'multiformats/bases/base64'
-import { InvalidBackupError, authorFromBackupKey, type Author } from './identity.js'
+import { InvalidBackupError, authorFromBackupKey, backupFields, type Author } from './identity.js'
 
 export const ENCRYPTED_BACKUP_FORMAT = 'flock-identity-encrypted'
 export const ENCRYPTED_BACKUP_VERSION = 1
@@ -107,14 +107,7 @@ function decodeField (value: unknown, bytes: number | undefined, what: string): 
 
 /** Open an encrypted backup: InvalidBackupError for a malformed file, WrongPassphraseError when it does not open. */
 export async function decryptAuthor (text: string, passphrase: string): Promise<Author> {
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(text)
-  } catch {
-    throw new InvalidBackupError('backup is not JSON')
-  }
-  if (typeof parsed !== 'object' || parsed === null) throw new InvalidBackupError('backup is not an object')
-  const b = parsed as Partial<Record<keyof EncryptedBackup, unknown>>
+  const b = backupFields(text) as Partial<Record<keyof EncryptedBackup, unknown>>
   if (b.format !== ENCRYPTED_BACKUP_FORMAT) throw new InvalidBackupError('not an encrypted Flock identity backup')
   if (b.version !== ENCRYPTED_BACKUP_VERSION) throw new InvalidBackupError(`unsupported encrypted backup version ${typeof b.version === 'number' ? b.version : typeof b.version}`)
   if (typeof b.author !== 'string') throw new InvalidBackupError('encrypted backup names no author')

@@ -99,7 +99,8 @@ export class InvalidBackupError extends Error {
   override readonly name = 'InvalidBackupError'
 }
 
-export function importAuthor (text: string): Author {
+/** The fields of a backup file, plain or encrypted, none of them checked yet. */
+export function backupFields (text: string): Record<string, unknown> {
   let parsed: unknown
   try {
     parsed = JSON.parse(text)
@@ -107,7 +108,11 @@ export function importAuthor (text: string): Author {
     throw new InvalidBackupError('backup is not JSON')
   }
   if (typeof parsed !== 'object' || parsed === null) throw new InvalidBackupError('backup is not an object')
-  const b = parsed as Partial<AuthorBackup>
+  return parsed as Record<string, unknown>
+}
+
+export function importAuthor (text: string): Author {
+  const b = backupFields(text) as Partial<AuthorBackup>
   if (b.format !== BACKUP_FORMAT) throw new InvalidBackupError('not a Flock identity backup')
   // Not String(b.version): JSON like {"toString": 1} makes String() throw a TypeError.
   if (b.version !== BACKUP_VERSION) throw new InvalidBackupError(`unsupported backup version ${typeof b.version === 'number' ? b.version : typeof b.version}`)
