@@ -159,6 +159,9 @@ export class Feeds {
       }
       return TopicValidatorResult.Ignore
     }
+    // While the author is over its budget, its entries are ignored whatever they are: verifying
+    // them first would only spend the work a flood is meant to cost us.
+    if (this.#rates.get(author).available < 1) return TopicValidatorResult.Ignore
     let v: VerifiedEntry
     try {
       v = await verifyEntry(data)
