@@ -51,7 +51,7 @@ test('a flooding author is throttled and scored down while an honest author\'s p
   expect(fromGossip).toBeGreaterThan(0)
   expect(victim.gossipScore(honest.peerId.toString())).toBeGreaterThanOrEqual(0)
   expect(victim.gossipScore(forwarder.peerId.toString())).toBeGreaterThanOrEqual(0)
-  // Past FEEDS_ABUSE_BURST beyond its budget the flooder is disconnected, and a new connection is closed as it opens.
+  // Past what an honest forwarder can send the flooder is disconnected, and a new connection is closed as it opens.
   await until('the victim to disconnect the flooder', () => victim.libp2p.getConnections(flooder.peerId).length === 0 ? true : undefined, 15_000)
   expect(victim.libp2p.getConnections(honest.peerId).length).toBeGreaterThan(0)
   expect(victim.libp2p.getConnections(forwarder.peerId).length).toBeGreaterThan(0)

@@ -65,15 +65,14 @@ export const FEEDS_AUTHORS_KEPT = 10_000
 /**
  * (forwarder, author) pairs whose arrivals are counted against what an honest forwarder can send
  * (twice the author budget: 2 × GOSSIP_AUTHOR_BURST at once, then 2 × GOSSIP_AUTHOR_ENTRIES_PER_MIN);
- * beyond it, a forwarder loses gossip score per message and the message is ignored unread.
+ * beyond it, a forwarder loses gossip score, is disconnected (FEEDS_ABUSE_BAN_MS) and the message is
+ * ignored unread.
  */
 export const FEEDS_FORWARDERS_KEPT = 10_000
 /**
- * Messages past that budget a forwarder may send before it is disconnected and refused for
- * FEEDS_ABUSE_BAN_MS: gossip scoring graylists it, but its connection stays open and each message
- * still costs decryption and framing.
+ * How long a forwarder that went past that budget is disconnected: gossip scoring graylists it, but
+ * its connection would stay open and each message still cost decryption and framing.
  */
-export const FEEDS_ABUSE_BURST = 200
 export const FEEDS_ABUSE_BAN_MS = 10 * 60_000
 /** How long one sync exchange may take before it is abandoned (and retried on the next trigger). */
 export const SYNC_TIMEOUT_MS = 60_000

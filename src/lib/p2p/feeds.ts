@@ -16,7 +16,7 @@ import type { PeerId } from '@libp2p/interface'
 import { TOPIC_PREFIX, authorTopic, gossipVerdict, verifyEntry, type VerifiedEntry } from '../core/index.js'
 import { penalize, scoreTopic } from './gossip.js'
 import { BudgetMap, TokenBucket } from './budget.js'
-import { FEEDS_ABUSE_BURST, FEEDS_AUTHORS_KEPT, FEEDS_FORWARDERS_KEPT, GOSSIP_AUTHOR_BURST, GOSSIP_AUTHOR_ENTRIES_PER_MIN, GOSSIP_THROTTLE_MS } from './constants.js'
+import { FEEDS_AUTHORS_KEPT, FEEDS_FORWARDERS_KEPT, GOSSIP_AUTHOR_BURST, GOSSIP_AUTHOR_ENTRIES_PER_MIN, GOSSIP_THROTTLE_MS } from './constants.js'
 import type { Intake } from './intake.js'
 import { applyFollow } from './timeline.js'
 
@@ -36,8 +36,9 @@ export interface FeedsComponents {
   /** A forwarded entry showed we miss part of a log (a gap, or another branch): catch up with its sender. */
   onBehind: (peer: PeerId) => void
   /**
-   * A forwarder kept sending far past what an honest one can (FEEDS_ABUSE_BURST beyond its budget):
-   * scoring alone leaves its connection open, and every message still costs decryption and framing.
+   * A forwarder sent more of one author than an honest one can: besides the score penalty (which
+   * graylists it, but leaves its connection open, every message still costing decryption and
+   * framing), the node disconnects it.
    */
   onAbuse?: (peer: PeerId) => void
 }
@@ -54,8 +55,6 @@ export class Feeds {
   readonly #rates: BudgetMap
   /** Messages each forwarder sends us on each author's topic, against what an honest one can forward. */
   readonly #arrivals: BudgetMap
-  /** Messages beyond that, per forwarder: running out means it is flooding, not out of step. */
-  readonly #excess: BudgetMap
   /** Authors over their gossip budget, until when. */
   readonly #throttled = new Map<string, number>()
   #started = false
@@ -69,7 +68,6 @@ export class Feeds {
     // An honest peer forwards only entries it accepted, so at most its own budget for the author:
     // twice that leaves room for budgets that started at other times.
     this.#arrivals = new BudgetMap(() => new TokenBucket(2 * perSecond, 2 * burst), FEEDS_FORWARDERS_KEPT)
-    this.#excess = new BudgetMap(() => new TokenBucket(2 * perSecond, FEEDS_ABUSE_BURST), FEEDS_FORWARDERS_KEPT)
   }
 
   /** Join our own topic and those of `follows` (replayed from our log). Safe to call twice. */
@@ -152,11 +150,11 @@ export class Feeds {
   async #validate (author: string, data: Uint8Array, from: PeerId): Promise<TopicValidatorResult> {
     const forwarder = from.toString()
     if (!this.#arrivals.get(`${forwarder} ${author}`).tryTake(1)) {
+      // Graylisting follows within a few messages and stops them reaching this validator, so the
+      // disconnect cannot wait for more.
       penalize(this.#c.pubsub, forwarder)
-      if (!this.#excess.get(forwarder).tryTake(1)) {
-        log('%s keeps flooding %s: disconnecting', forwarder, author)
-        this.#c.onAbuse?.(from)
-      }
+      log('%s forwards more of %s than an honest peer can: disconnecting', forwarder, author)
+      this.#c.onAbuse?.(from)
       return TopicValidatorResult.Ignore
     }
     // While the author is over its budget, its entries are ignored whatever they are: verifying
