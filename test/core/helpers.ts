@@ -280,3 +280,14 @@ export function toRaw (value: unknown): RawValue {
   }
   throw new Error(`cannot write ${typeof value}`)
 }
+
+/** The bytes of `parts` one after another. */
+export function concat (...parts: Array<Uint8Array | number[]>): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.length
+  }
+  return out
+}

@@ -19,9 +19,9 @@ import {
   AuthorLog, checkNext, createEntry, headOf, cborDepth, validateEntry, verifyEntry, EntrySchemaError, FlockError, TextTooLongError,
   MAX_ENTRY_BYTES, type Bodies, type EntryKind, type VerifiedEntry
 } from '../../src/lib/core/index.js'
-import { RawFloat, RawMap, T0, authorFromSeed, encodeRawCbor, hex, Rng, toRaw, type RawValue } from './helpers.js'
+import { RawFloat, RawMap, T0, authorFromSeed, concat, encodeRawCbor, hex, Rng, toRaw, type RawValue } from './helpers.js'
 import {
-  ONE_GRAPHEME, concat, cborText, header, ids, links, sign, specSigningInput, splice, utf8, validBodies,
+  ONE_GRAPHEME, cborText, header, ids, links, sign, specSigningInput, splice, utf8, validBodies,
   type Fields
 } from './spec-gen.js'
 

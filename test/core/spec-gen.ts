@@ -14,21 +14,11 @@ import { privateKeyFromRaw } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { Author } from '../../src/lib/core/index.js'
 import { SIGNING_DOMAIN } from '../../src/lib/core/index.js'
-import { T0, authorFromSeed } from './helpers.js'
+import { T0, authorFromSeed, concat } from './helpers.js'
 
 export type Fields = Record<string, unknown>
 
 const domain = new TextEncoder().encode(SIGNING_DOMAIN)
-
-export function concat (...parts: Array<Uint8Array | number[]>): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
-}
 
 /** §4 signing input of any field map (sig left out): domain ‖ canonical DAG-CBOR. No schema check. */
 export function specSigningInput (fields: Fields): Uint8Array {

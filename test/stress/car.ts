@@ -12,9 +12,9 @@ import { create as digest } from 'multiformats/hashes/digest'
 import type { MultihashDigest } from 'multiformats/hashes/interface'
 import { equalBytes } from '../../src/lib/core/index.js'
 import { collect } from '../../src/lib/p2p/store.js'
-import { encodeRawCbor, type Rng } from '../core/helpers.js'
+import { concat, encodeRawCbor, type Rng } from '../core/helpers.js'
 import { tryEncode } from '../core/mutators.js'
-import { cborBomb, concat, sharedStrategies, type Target } from './inputs.js'
+import { cborBomb, sharedStrategies, type Target } from './inputs.js'
 import type { Context } from './targets.js'
 
 interface Block { cid: CID, bytes: Uint8Array }

@@ -3,7 +3,7 @@
  * decoder gets (random bytes, mutations of its valid encodings, truncations, wrong-shaped and
  * hand-written CBOR, CBOR bombs, oversized inputs). Decoder-specific strategies live with the targets.
  */
-import { encodeRawCbor, type Rng } from '../core/helpers.js'
+import { concat, encodeRawCbor, type Rng } from '../core/helpers.js'
 import { mutate, overwrite, randomLength, remove, splice, tryEncode, type Mutators } from '../core/mutators.js'
 
 export interface Strategy {
@@ -27,16 +27,6 @@ export interface Target {
   decode: (bytes: Uint8Array) => Promise<() => Promise<void>>
   /** The name a refusal is counted under, or undefined when `err` is nothing this decoder may throw: a crash. */
   refusal: (err: unknown) => string | undefined
-}
-
-export function concat (...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
 }
 
 /** `extra` inserted at a random position of `src`. */
