@@ -3,11 +3,27 @@
  * protocol ids. PROTOCOL.md refers to these names; change them only with a protocol version bump.
  */
 
-/** Entry format version carried in every entry's `v` field. */
-export const ENTRY_VERSION = 1
+/** Entry format version this implementation writes into the `v` field; version-1 entries stay valid. */
+export const ENTRY_VERSION = 2
+export type EntryVersion = 1 | 2
 
-/** Prefix of the bytes an author signs, so an entry signature can never be replayed as another message. */
-export const SIGNING_DOMAIN = 'flock/entry/v1\n'
+/**
+ * Prefix of the bytes an author signs, one per entry version, so an entry signature can never be
+ * replayed as another message or as an entry of the other version.
+ */
+export const SIGNING_DOMAIN_V1 = 'flock/entry/v1\n'
+export const SIGNING_DOMAIN_V2 = 'flock/entry/v2\n'
+/** What the author key signs to make a device speak for it, and to revoke one (PROTOCOL.md §1). */
+export const DEVICE_DOMAIN = 'flock/device/v2\n'
+export const REVOKE_DOMAIN = 'flock/revoke/v2\n'
+/** Device logs one author may have that a receiver keeps; each restore of a backup adds one. */
+export const MAX_DEVICE_LOGS = 64
+/** Longest kind name; kinds this version does not know are kept and forwarded, not shown. */
+export const MAX_KIND_LENGTH = 32
+/** Largest width or height of a media item, in pixels. */
+export const MAX_MEDIA_DIMENSION = 65535
+/** Longest profile handle: a DNS name. */
+export const MAX_HANDLE_LENGTH = 253
 
 export const MAX_ENTRY_BYTES = 8192
 /**
@@ -35,8 +51,9 @@ export const MAX_SEQ = Number.MAX_SAFE_INTEGER
 export const DAG_CBOR_CODE = 0x71
 export const SHA2_256_CODE = 0x12
 
-export const TOPIC_PREFIX = '/flock/1/author/'
-export const TAG_TOPIC_PREFIX = '/flock/1/tag/'
+/** Version-2 topics carry every entry of an author, of either version and from any of its logs. */
+export const TOPIC_PREFIX = '/flock/2/author/'
+export const TAG_TOPIC_PREFIX = '/flock/2/tag/'
 /** Discovery announcements (PROTOCOL.md §8.1); a new name, because the earlier topic carried another format. */
 export const DISCOVERY_TOPIC = '/flock/1/announce'
 
@@ -51,11 +68,15 @@ export const MAX_ANNOUNCE_ADDRS = 32
  */
 export const MAX_ANNOUNCE_SKEW_MS = 60 * 60 * 1000
 
-export const SYNC_PROTOCOL = '/flock/sync/1.0.0'
+export const SYNC_PROTOCOL = '/flock/sync/2.0.0'
+/** The version-1 exchange, still served (root logs, version-1 entries) and used with peers that speak only it. */
+export const SYNC_PROTOCOL_V1 = '/flock/sync/1.0.0'
 /** Largest sync frame: one entry plus framing overhead. */
 export const MAX_SYNC_FRAME_BYTES = MAX_ENTRY_BYTES + 1024
 /** Most authors one sync request may name. */
 export const MAX_SYNC_AUTHORS = 1000
+/** Most logs one want item may list: the root log and every device log. */
+export const MAX_SYNC_LOGS = MAX_DEVICE_LOGS + 1
 
 export function authorTopic (author: string): string {
   return `${TOPIC_PREFIX}${author}`

@@ -72,6 +72,14 @@ export class InvalidSignatureError extends FlockError {
 export class WrongAuthorError extends FlockError {
   readonly code = 'WRONG_AUTHOR'
   override readonly name = 'WrongAuthorError'
+  /**
+   * `bound`: the log held under the entry's log id speaks for another author — one device key signed
+   * for two authors, and which one a peer holds depends on what reached it first, so an honest peer
+   * may pass such an entry on (PROTOCOL.md §8, §9.1).
+   */
+  constructor (message: string, readonly bound = false) {
+    super(message)
+  }
 }
 
 /** The entry's seq is more than one past the log's head: entries in between are missing. */
@@ -99,6 +107,24 @@ export class PrevMismatchError extends FlockError {
 export class TimestampRegressionError extends FlockError {
   readonly code = 'TIMESTAMP_REGRESSION'
   override readonly name = 'TimestampRegressionError'
+}
+
+/** A version-1 entry after a version-2 entry in one log: a log moves to a later version, never back. */
+export class VersionRegressionError extends FlockError {
+  readonly code = 'VERSION_REGRESSION'
+  override readonly name = 'VersionRegressionError'
+}
+
+/** The entry's device log was revoked by its author at or before this seq (PROTOCOL.md §1, Devices). */
+export class RevokedDeviceError extends FlockError {
+  readonly code = 'REVOKED_DEVICE'
+  override readonly name = 'RevokedDeviceError'
+}
+
+/** A new device log of an author that already has MAX_DEVICE_LOGS of them held here. */
+export class DeviceLimitError extends FlockError {
+  readonly code = 'DEVICE_LIMIT'
+  override readonly name = 'DeviceLimitError'
 }
 
 /** The entry's timestamp is further in the future than MAX_FUTURE_SKEW_MS. */

@@ -49,9 +49,12 @@ function nodeCrypto (): NodeCrypto | undefined {
   return get?.('node:crypto') as NodeCrypto | undefined
 }
 
-/** What signing needs of a libp2p Ed25519 private key. */
+/**
+ * What signing needs of an Ed25519 private key: a libp2p key, or one whose bytes stay hidden (a
+ * non-extractable WebCrypto key has no `raw` and signs only through `sign`).
+ */
 export interface SigningKey {
-  readonly raw: Uint8Array
+  readonly raw?: Uint8Array
   readonly publicKey: { readonly raw: Uint8Array }
   sign: (message: Uint8Array) => Uint8Array | Promise<Uint8Array>
 }
@@ -63,7 +66,7 @@ const nodeSigningKeys = new WeakMap<SigningKey, unknown>()
 /** Sign `message` with an Ed25519 key; returns plain bytes (not a Buffer). */
 export async function signEd25519 (key: SigningKey, message: Uint8Array): Promise<Uint8Array> {
   const crypto = nodeCrypto()
-  if (crypto === undefined) return Uint8Array.from(await key.sign(message))
+  if (crypto === undefined || key.raw === undefined) return Uint8Array.from(await key.sign(message))
   let parsed = nodeSigningKeys.get(key)
   if (parsed === undefined) {
     parsed = crypto.createPrivateKey({

@@ -23,6 +23,8 @@ export type PlainBody<K extends EntryKind> = Plain<Bodies[K]>
 interface ViewHeader {
   cid: string
   author: string
+  /** The device whose log holds the entry; absent for the author's root log. */
+  device?: string
   seq: number
   prev: string | null
   ts: number
@@ -55,6 +57,7 @@ export function entryView (v: VerifiedEntry): EntryView {
   const view = {
     cid: v.cid.toString(),
     author: e.author,
+    ...(e.device === undefined ? {} : { device: e.device }),
     seq: e.seq,
     prev: e.prev?.toString() ?? null,
     ts: e.ts,
