@@ -106,7 +106,7 @@ export async function hostilePullJob (params: HostilePullParams, io: WorkerIO): 
     requester = await createLibp2p({ transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()] })
     const from = requester
     await from.dial(victim.libp2p.getMultiaddrs(), { signal: AbortSignal.timeout(10_000) })
-    const want = encodeFrame({ t: 'want', want: [{ author: victim.author.id, after: 0 }] })
+    const want = encodeFrame({ t: 'want', want: [{ author: victim.author.id, logs: [{ log: victim.author.id, after: 0 }] }] })
     // Reads in flight at the end of the run are cut off with this, so nothing after it counts.
     const end = new AbortController()
 

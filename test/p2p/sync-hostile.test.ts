@@ -12,7 +12,7 @@ import { lpStream } from '@libp2p/utils'
 import { MemoryBlockstore } from 'blockstore-core'
 import { MemoryDatastore } from 'datastore-core'
 import {
-  MAX_SYNC_FRAME_BYTES, SYNC_PROTOCOL, createEntry, decodeFrame, encodeFrame, type Author, type VerifiedEntry
+  MAX_SYNC_FRAME_BYTES, SYNC_PROTOCOL, createEntry, decodeFrame, encodeFrame, type Author, type VerifiedEntry, type Want
 } from '../../src/lib/core/index.js'
 import { createNodeFlockNode } from '../../src/lib/p2p/runtime-node.js'
 import type { FlockNode } from '../../src/lib/p2p/node.js'
@@ -67,9 +67,9 @@ describe('a hostile responder', () => {
       const want = decodeFrame((await lp.read()).subarray())
       wants.push(want)
       // The stranger's log first, claiming far more is held, then what was asked for.
-      await lp.write(encodeFrame({ t: 'range', author: stranger.id, from: 1, to: 50, head: 10_000 }))
+      await lp.write(encodeFrame({ t: 'range', author: stranger.id, log: stranger.id, from: 1, to: 50, head: 10_000 }))
       for (const v of theirs) await lp.write(encodeFrame({ t: 'entry', bytes: v.bytes }))
-      await lp.write(encodeFrame({ t: 'range', author: followed.id, from: 1, to: 3, head: 3 }))
+      await lp.write(encodeFrame({ t: 'range', author: followed.id, log: followed.id, from: 1, to: 3, head: 3 }))
       for (const v of ours) await lp.write(encodeFrame({ t: 'entry', bytes: v.bytes }))
       await lp.write(encodeFrame({ t: 'end' }))
       await stream.close()
@@ -101,7 +101,7 @@ describe('a hostile responder', () => {
     await hostile.handle(SYNC_PROTOCOL, async (stream) => {
       const lp = lpStream(stream)
       await lp.read()
-      await lp.write(encodeFrame({ t: 'range', author: followed.id, from: 1, to: 2, head: 2 }))
+      await lp.write(encodeFrame({ t: 'range', author: followed.id, log: followed.id, from: 1, to: 2, head: 2 }))
       for (const v of log) await lp.write(encodeFrame({ t: 'entry', bytes: v.bytes }))
       await lp.write(encodeFrame({ t: 'end' }))
       await stream.close()
@@ -118,7 +118,7 @@ describe('a hostile responder', () => {
 
 describe('a hostile requester', () => {
   /** Send `want` on a new sync stream to `victim` and count the bytes that come back until it ends. */
-  async function pull (from: Libp2p, victim: Libp2p, want: Array<{ author: string, after: number }>): Promise<{ bytes: number, ended: 'end' | 'reset' }> {
+  async function pull (from: Libp2p, victim: Libp2p, want: Want[]): Promise<{ bytes: number, ended: 'end' | 'reset' }> {
     const stream = await from.dialProtocol(victim.getMultiaddrs(), SYNC_PROTOCOL)
     const lp = lpStream(stream, { maxDataLength: MAX_SYNC_FRAME_BYTES })
     await lp.write(encodeFrame({ t: 'want', want }))
@@ -139,9 +139,9 @@ describe('a hostile requester', () => {
     const log = await chain(victim.author, 200)
     expect((await victim.importEntries(log)).added).toBe(200)
     const hostile = await plainNode()
-    const once = await pull(hostile, victim.libp2p, [{ author: victim.author.id, after: 0 }])
+    const once = await pull(hostile, victim.libp2p, [{ author: victim.author.id, logs: [{ log: victim.author.id, after: 0 }] }])
     expect(once.ended).toBe('end')
-    const repeated = await pull(hostile, victim.libp2p, Array.from({ length: 100 }, () => ({ author: victim.author.id, after: 0 })))
+    const repeated = await pull(hostile, victim.libp2p, Array.from({ length: 100 }, () => ({ author: victim.author.id, logs: [{ log: victim.author.id, after: 0 }] })))
     expect(repeated.ended).toBe('reset')
     expect(repeated.bytes).toBeLessThan(once.bytes)
   })
@@ -159,9 +159,9 @@ describe('a hostile requester', () => {
       void serveSync(stream, store, { budget: budget.forPeer(connection.remotePeer.toString()), signal: AbortSignal.timeout(20_000) })
     }, { maxInboundStreams: 8 })
     const hostile = await plainNode()
-    const first = await pull(hostile, victim, [{ author: author.id, after: 0 }])
+    const first = await pull(hostile, victim, [{ author: author.id, logs: [{ log: author.id, after: 0 }] }])
     const started = Date.now()
-    const again = await pull(hostile, victim, [{ author: author.id, after: 0 }])
+    const again = await pull(hostile, victim, [{ author: author.id, logs: [{ log: author.id, after: 0 }] }])
     const seconds = (Date.now() - started) / 1000
     // The whole ~220 KB log came once; the same log again is paced after its burst.
     expect(first.bytes).toBeGreaterThan(200_000)
@@ -178,7 +178,7 @@ describe('a hostile requester', () => {
     const streams = await Promise.all(Array.from({ length: 6 }, async () => {
       const stream = await hostile.dialProtocol(victim.libp2p.getMultiaddrs(), SYNC_PROTOCOL).catch(() => undefined)
       if (stream === undefined) return undefined
-      await lpStream(stream).write(encodeFrame({ t: 'want', want: [{ author: victim.author.id, after: 0 }] })).catch(() => {})
+      await lpStream(stream).write(encodeFrame({ t: 'want', want: [{ author: victim.author.id, logs: [{ log: victim.author.id, after: 0 }] }] })).catch(() => {})
       return stream
     }))
     // Nobody reads: the served ones stay open, waiting for window; the others are refused.
@@ -193,7 +193,7 @@ test('a peer whose old exchanges hang (a reloaded tab, same peer id) is served o
   const log = await chain(holder.author, 600, i => `${i} `.padEnd(480, 'z'))
   expect((await holder.importEntries(log)).added).toBe(600)
   const requester = await plainNode()
-  const want = encodeFrame({ t: 'want', want: [{ author: holder.author.id, after: 0 }] })
+  const want = encodeFrame({ t: 'want', want: [{ author: holder.author.id, logs: [{ log: holder.author.id, after: 0 }] }] })
   // Two exchanges nobody reads: they fill this peer's share and stay open, waiting for window.
   const old = await requester.dial(holder.libp2p.getMultiaddrs()[0] as Parameters<typeof requester.dial>[0])
   for (let i = 0; i < 2; i++) await lpStream(await old.newStream(SYNC_PROTOCOL)).write(want)

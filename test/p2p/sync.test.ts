@@ -44,7 +44,7 @@ test.each([
   await hostile.handle(SYNC_PROTOCOL, async (stream) => {
     const lp = lpStream(stream)
     asked = decodeFrame((await lp.read()).subarray())
-    await lp.write(encodeFrame({ t: 'range', author: author.id, from: 1, to: entries, head: entries }))
+    await lp.write(encodeFrame({ t: 'range', author: author.id, log: author.id, from: 1, to: entries, head: entries }))
     for (const [i, v] of log.entries()) await lp.write(encodeFrame({ t: 'entry', bytes: i === bad - 1 ? tampered : v.bytes }))
     await lp.write(encodeFrame({ t: 'end' }))
     await stream.close()
@@ -59,7 +59,7 @@ test.each([
   me.syncWith(hostile.peerId)
   await me.idle()
 
-  expect(asked).toMatchObject({ t: 'want', want: expect.arrayContaining([{ author: author.id, after: 0 }]) })
+  expect(asked).toMatchObject({ t: 'want', want: expect.arrayContaining([{ author: author.id, logs: [] }]) })
   const head = await me.logs.head(author.id)
   expect(head?.seq).toBe(bad - 1)
   expect(head?.cid.equals((log[bad - 2] as VerifiedEntry).cid)).toBe(true)

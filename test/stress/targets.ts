@@ -127,18 +127,18 @@ export function frameTarget ({ m, entries, fresh, f }: Context): Target {
   const { a, b } = f
   const frames: SyncFrame[] = [
     { t: 'want', want: [] },
-    { t: 'want', want: [{ author: a.id, after: 0 }, { author: b.id, after: 10 }] },
+    { t: 'want', want: [{ author: a.id, logs: [{ log: a.id, after: 0 }] }, { author: b.id, logs: [{ log: b.id, after: 10 }] }] },
     // About as many authors as fit in one frame.
-    { t: 'want', want: fresh.ids.slice(0, 120).map((author, i) => ({ author, after: i })) },
-    { t: 'range', author: a.id, from: 1, to: 10, head: 10 },
-    { t: 'range', author: b.id, from: 11, to: 10, head: 10 },
-    { t: 'range', author: a.id, from: 1, to: 0, head: 0 },
-    { t: 'range', author: a.id, from: 3, to: 5, head: MAX_SEQ },
+    { t: 'want', want: fresh.ids.slice(0, 60).map((author, i) => ({ author, logs: [{ log: author, after: i }] })) },
+    { t: 'range', author: a.id, log: a.id, from: 1, to: 10, head: 10 },
+    { t: 'range', author: b.id, log: b.id, from: 11, to: 10, head: 10 },
+    { t: 'range', author: a.id, log: a.id, from: 1, to: 0, head: 0 },
+    { t: 'range', author: a.id, log: a.id, from: 3, to: 5, head: MAX_SEQ },
     ...entries.map((v): SyncFrame => ({ t: 'entry', bytes: v.bytes })),
     { t: 'entry', bytes: new Uint8Array(0) },
     { t: 'end' }
   ]
-  const valid = frames.map(encodeFrame)
+  const valid = frames.map(f => encodeFrame(f))
   const author = (rng: Rng): unknown => rng.pick([a.id, b.id, fresh.id(), m.randomValue(rng, 1)])
   const fields = (rng: Rng, t: string): Record<string, unknown> => {
     const seq = (): unknown => rng.pick(NUMBERS)

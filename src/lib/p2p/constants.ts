@@ -5,8 +5,10 @@
 
 /** Most entries of one author a responder sends in one exchange; the requester asks again for more. */
 export const SYNC_MAX_ENTRIES_PER_AUTHOR = 20_000
-/** Authors named in one want frame (about 75 bytes each; the frame limit is 9 KiB). */
+/** Authors named in one want frame (about 75 bytes each, more with device logs; the frame limit is 9 KiB). */
 export const SYNC_WANTS_PER_REQUEST = 100
+/** Bytes a requester fills a want frame up to, leaving the rest of MAX_SYNC_FRAME_BYTES for its framing. */
+export const SYNC_WANT_FRAME_BYTES = 8192
 /** Entries written to the stream, and to the store, per batch. */
 export const SYNC_WRITE_BATCH = 256
 /**

@@ -6,19 +6,19 @@
  *
  * ```ts
  * const f = feeds()({ pubsub, intake, self: author.id, onBehind: peer => sync.syncWith(peer) })
- * f.start(await followsInLog(store, author.id))
+ * f.start(await followStateOf(store, author.id))
  * await f.publish(v)
  * ```
  */
 import { TopicValidatorResult, type GossipSub } from '@libp2p/gossipsub'
 import { logger } from '@libp2p/logger'
 import type { PeerId } from '@libp2p/interface'
-import { TOPIC_PREFIX, authorTopic, gossipVerdict, verifyEntry, type VerifiedEntry } from '../core/index.js'
+import { TOPIC_PREFIX, authorTopic, gossipVerdict, logOf, verifyEntry, type VerifiedEntry } from '../core/index.js'
 import { penalize, scoreTopic } from './gossip.js'
 import { BudgetMap, TokenBucket } from './budget.js'
 import { FEEDS_AUTHORS_KEPT, FEEDS_FORWARDERS_KEPT, GOSSIP_AUTHOR_BURST, GOSSIP_AUTHOR_ENTRIES_PER_MIN, GOSSIP_THROTTLE_MS } from './constants.js'
 import type { Intake } from './intake.js'
-import { applyFollow } from './timeline.js'
+import { FollowState } from './timeline.js'
 
 const log = logger('flock:feeds')
 
@@ -51,7 +51,7 @@ const VERDICTS = {
 
 export class Feeds {
   readonly #c: FeedsComponents
-  readonly #following = new Set<string>()
+  #follows: FollowState
   readonly #rates: BudgetMap
   /** Messages each forwarder sends us on each author's topic, against what an honest one can forward. */
   readonly #arrivals: BudgetMap
@@ -61,6 +61,7 @@ export class Feeds {
 
   constructor (init: FeedsInit, components: FeedsComponents) {
     this.#c = components
+    this.#follows = new FollowState(components.self)
     const perSecond = (init.authorEntriesPerMinute ?? GOSSIP_AUTHOR_ENTRIES_PER_MIN) / 60
     const burst = init.authorBurst ?? GOSSIP_AUTHOR_BURST
     // Keyed by author; only authors we carry have validators, so this holds at most one per follow.
@@ -70,39 +71,39 @@ export class Feeds {
     this.#arrivals = new BudgetMap(() => new TokenBucket(2 * perSecond, 2 * burst), FEEDS_FORWARDERS_KEPT)
   }
 
-  /** Join our own topic and those of `follows` (replayed from our log). Safe to call twice. */
-  start (follows: Iterable<string>): void {
+  /** Join our own topic and those of `follows` (replayed from our logs). Safe to call twice. */
+  start (follows: FollowState): void {
     if (this.#started) return
     this.#started = true
-    for (const a of follows) this.#following.add(a)
+    this.#follows = follows
     this.#join(this.#c.self)
-    for (const a of this.#following) this.#join(a)
+    for (const a of this.#follows.following) this.#join(a)
   }
 
   stop (): void {
     if (!this.#started) return
     this.#started = false
-    for (const a of [this.#c.self, ...this.#following]) this.#leave(a)
+    for (const a of [this.#c.self, ...this.#follows.following]) this.#leave(a)
   }
 
   get following (): string[] {
-    return [...this.#following]
+    return [...this.#follows.following]
   }
 
   isFollowing (author: string): boolean {
-    return this.#following.has(author)
+    return this.#follows.following.has(author)
   }
 
   /** Us and everyone we follow: the logs this node keeps. */
   get authors (): string[] {
-    return [this.#c.self, ...this.#following]
+    return [this.#c.self, ...this.#follows.following]
   }
 
   /** Whether `topic` is an author topic this node carries. */
   carries (topic: string): boolean {
     if (!topic.startsWith(TOPIC_PREFIX)) return false
     const author = topic.slice(TOPIC_PREFIX.length)
-    return author === this.#c.self || this.#following.has(author)
+    return author === this.#c.self || this.#follows.following.has(author)
   }
 
   /** Peers subscribed to `author`'s topic right now. */
@@ -119,7 +120,7 @@ export class Feeds {
 
   /** An entry of our own log was stored (here or restored from another device): follow what it says. */
   applyOwn (v: VerifiedEntry): void {
-    if (!applyFollow(this.#following, this.#c.self, v.entry)) return
+    if (!this.#follows.apply(v)) return
     const e = v.entry
     if (e.kind === 'follow') this.#join(e.body.author)
     if (e.kind === 'unfollow') this.#leave(e.body.author)
@@ -166,11 +167,13 @@ export class Feeds {
     } catch {
       return TopicValidatorResult.Reject
     }
-    if (v.entry.author === author && !this.#rates.get(author).tryTake(1)) {
+    // Every log of the author (its root log and its devices') is carried on its one topic.
+    if (v.entry.author !== author) return TopicValidatorResult.Reject
+    if (!this.#rates.get(author).tryTake(1)) {
       this.#throttled.set(author, Date.now() + GOSSIP_THROTTLE_MS)
       return TopicValidatorResult.Ignore
     }
-    const decision = await this.#c.intake.ingestOne(author, v, 'gossip')
+    const decision = await this.#c.intake.ingestOne(logOf(v.entry), v, 'gossip')
     if ((decision.kind === 'gap' || decision.kind === 'prev-mismatch') && !this.#isThrottled(author)) this.#c.onBehind(from)
     return VERDICTS[gossipVerdict(decision)]
   }

@@ -13,9 +13,9 @@ import type { EntrySource, FlockNodeEvents } from './events.js'
 export interface IntakeComponents {
   store: Pick<EntryStore, 'appendMany'>
   events: TypedEventTarget<FlockNodeEvents>
-  /** Our author id: entries of our own log may change whom we follow. */
+  /** Our author id: entries of our own logs may change whom we follow. */
   self: string
-  /** Called with each stored entry of our own log, in order. */
+  /** Called with each stored entry of any of our own logs (this device's or another's), in order. */
   onOwn: (v: VerifiedEntry) => void
 }
 
@@ -27,13 +27,13 @@ export class Intake {
   }
 
   /**
-   * Store consecutive entries of `author`'s log, in order. Entries before the first refusal are
-   * stored and announced; the refusal (with its decision and typed error) is returned, not thrown.
+   * Store consecutive entries of one log (`log`: its id), in order. Entries before the first refusal
+   * are stored and announced; the refusal (with its decision and typed error) is returned, not thrown.
    */
-  async ingest (author: string, entries: VerifiedEntry[], source: EntrySource): Promise<Appended> {
-    const result = await this.#c.store.appendMany(entries, author)
+  async ingest (log: string, entries: VerifiedEntry[], source: EntrySource): Promise<Appended> {
+    const result = await this.#c.store.appendMany(entries, log)
     for (const v of result.added) {
-      if (author === this.#c.self) this.#c.onOwn(v)
+      if (v.entry.author === this.#c.self) this.#c.onOwn(v)
       this.#c.events.dispatchEvent(new CustomEvent('entry', { detail: { entry: v, source } }))
     }
     if (result.refused?.error instanceof ForkError) {
@@ -42,9 +42,9 @@ export class Intake {
     return result
   }
 
-  /** Store one entry of `author`; the decision says what became of it. */
-  async ingestOne (author: string, v: VerifiedEntry, source: EntrySource): Promise<Decision> {
-    const result = await this.ingest(author, [v], source)
+  /** Store one entry of log `log`; the decision says what became of it. */
+  async ingestOne (log: string, v: VerifiedEntry, source: EntrySource): Promise<Decision> {
+    const result = await this.ingest(log, [v], source)
     if (result.refused !== undefined) return result.refused.decision
     return { kind: result.added.length > 0 ? 'append' : 'duplicate' }
   }

@@ -30,10 +30,11 @@ import type { Datastore } from 'interface-datastore'
 import type { Libp2pOptions } from 'libp2p'
 import type { CID } from 'multiformats/cid'
 import {
-  createEntry, isAuthorId, InvalidAuthorError, type Author, type Bodies, type EntryKind, type VerifiedEntry
+  createEntry, deviceBody, isAuthorId, logOf, revokeBody, InvalidAuthorError, type Author, type Bodies, type EntryKind,
+  type Signer, type SignerKey, type VerifiedEntry
 } from '../core/index.js'
 import { EntryStore, type LogReader } from './store.js'
-import { followsInLog, homeTimeline } from './timeline.js'
+import { followStateOf, homeTimeline } from './timeline.js'
 import { flockGossip } from './gossip.js'
 import { Intake } from './intake.js'
 import { Feeds, feeds } from './feeds.js'
@@ -48,7 +49,15 @@ export type { FlockNodeEvents, EntrySource, SyncProgress } from './events.js'
 export { isDirect } from './sync.js'
 
 export interface FlockNodeOptions {
+  /** The author key: signs this device in (its log's first entry) and revokes others. */
   author: Author
+  /**
+   * This device's key, which signs its own log (PROTOCOL.md §1, Devices). Without one the node
+   * writes the author's root log with the author key: a profile from before version 2 does.
+   */
+  device?: SignerKey
+  /** A name for this device, shown in its author's device list. */
+  deviceName?: string
   /** This device's libp2p key; the protocol never assumes it equals the author key. */
   nodeKey?: PrivateKey
   transports: NonNullable<Libp2pOptions['transports']>
@@ -83,6 +92,8 @@ type Services = { pubsub: GossipSub, identify: unknown, ping: unknown }
 
 interface Parts {
   author: Author
+  device: SignerKey | undefined
+  deviceName: string | undefined
   store: EntryStore
   libp2p: Libp2p<Services>
   traffic: TrafficAccounting
@@ -92,8 +103,27 @@ interface Parts {
   discovery: { nodeKey: Ed25519PrivateKey, relays: string[] }
 }
 
+/** One device log of an author, as a device list shows it. */
+export interface DeviceInfo {
+  /** The device id; the author id for the root log, written with the author key. */
+  id: string
+  name?: string
+  /** Entries held of its log. */
+  entries: number
+  /** Time of its newest entry held. */
+  lastTs: number | null
+  /** Its entries after this seq no longer count. */
+  revokedAfter?: number
+  /** This node writes it. */
+  current: boolean
+}
+
 export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
   readonly author: Author
+  /** The log this node writes: its device's, or the author's root log. */
+  readonly logId: string
+  readonly #signer: Signer
+  readonly #deviceName: string | undefined
   readonly libp2p: Libp2p<Services>
   /** Read-only view of the replicated logs: writes go through publish, sync, gossip or importEntries. */
   readonly logs: LogReader
@@ -111,6 +141,9 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
   private constructor (parts: Parts) {
     super()
     this.author = parts.author
+    this.#signer = parts.device === undefined ? { author: parts.author.id, key: parts.author } : { author: parts.author.id, key: parts.device }
+    this.logId = this.#signer.key.id
+    this.#deviceName = parts.deviceName
     this.libp2p = parts.libp2p
     this.#store = parts.store
     this.logs = parts.store
@@ -169,6 +202,8 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
     const libp2p = helia.libp2p as unknown as Libp2p<Services>
     const node = new FlockNode({
       author: options.author,
+      device: options.device,
+      deviceName: options.deviceName,
       store: new EntryStore(options.blockstore, options.datastore),
       libp2p,
       traffic,
@@ -205,7 +240,14 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
   }
 
   async #start (): Promise<void> {
-    this.#feeds.start(await followsInLog(this.#store, this.author.id))
+    if (this.logId !== this.author.id && await this.#store.head(this.logId) === null) {
+      // A new device's log opens with the author key's consent to it; nothing touches the root log,
+      // so a restored backup never forks anything.
+      const genesis = await createEntry(this.#signer, null, 'device', await deviceBody(this.author, this.logId, this.#deviceName))
+      const { refused } = await this.#intake.ingest(this.logId, [genesis], 'local')
+      if (refused !== undefined) throw refused.error
+    }
+    this.#feeds.start(await followStateOf(this.#store, this.author.id))
     await this.#sync.start()
     this.#discovery.start()
     this.libp2p.addEventListener('connection:open', this.#onConnection)
@@ -260,13 +302,45 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
   }
 
   async #publishNow<K extends EntryKind> (kind: K, body: Bodies[K]): Promise<VerifiedEntry<K>> {
-    const head = await this.#store.head(this.author.id)
+    const head = await this.#store.head(this.logId)
     const prev = head === null ? null : await this.#store.get(head.cid) ?? null
-    const v = await createEntry(this.author, prev, kind, body)
-    const { refused } = await this.#intake.ingest(this.author.id, [v], 'local')
+    const v = await createEntry(this.#signer, prev, kind, body)
+    const { refused } = await this.#intake.ingest(this.logId, [v], 'local')
     if (refused !== undefined) throw refused.error
     await this.#feeds.publish(v)
     return v
+  }
+
+  /** The logs that speak for us: the root log if it has entries, and every device's. */
+  async devices (): Promise<DeviceInfo[]> {
+    const out: DeviceInfo[] = []
+    for (const log of await this.#store.logsOf(this.author.id)) {
+      const head = await this.#store.head(log)
+      const first = log === this.author.id ? undefined : await this.#store.at(log, 1)
+      const revokedAfter = await this.#store.revokedAfter(log)
+      out.push({
+        id: log,
+        ...(first?.entry.kind === 'device' && first.entry.body.name !== undefined ? { name: first.entry.body.name } : {}),
+        entries: head?.seq ?? 0,
+        lastTs: head?.ts ?? null,
+        ...(revokedAfter === undefined ? {} : { revokedAfter }),
+        current: log === this.logId
+      })
+    }
+    return out
+  }
+
+  /**
+   * Withdraw another device of ours: its entries after the last one held here stop counting, for
+   * us and for every follower that gets this revoke. Null when it is already revoked.
+   */
+  async revokeDevice (device: string): Promise<VerifiedEntry<'revoke'> | null> {
+    if (device === this.logId) throw new InvalidAuthorError('this device cannot revoke itself')
+    if (device === this.author.id) throw new InvalidAuthorError('the author key cannot be revoked')
+    if (!(await this.#store.logsOf(this.author.id)).includes(device)) throw new InvalidAuthorError(`${device} is not one of our devices`)
+    if (await this.#store.revokedAfter(device) !== undefined) return null
+    const after = (await this.#store.head(device))?.seq ?? 0
+    return await this.publish('revoke', await revokeBody(this.author, device, after))
   }
 
   /** Follow `author`: null when already following (or it is us), else the follow entry written. */
@@ -291,23 +365,25 @@ export class FlockNode extends TypedEventEmitter<FlockNodeEvents> {
    * many were new, and how many belonged to anyone else and were left out.
    */
   async importEntries (entries: VerifiedEntry[]): Promise<{ added: number, otherAuthors: number }> {
-    const byAuthor = new Map<string, VerifiedEntry[]>()
+    const byLog = new Map<string, VerifiedEntry[]>()
     for (const v of entries) {
-      const list = byAuthor.get(v.entry.author) ?? []
+      const log = logOf(v.entry)
+      const list = byLog.get(log) ?? []
       list.push(v)
-      byAuthor.set(v.entry.author, list)
+      byLog.set(log, list)
     }
-    const own = byAuthor.get(this.author.id)
-    byAuthor.delete(this.author.id)
+    // Our own logs first, so the follows they hold decide what else is kept.
+    const logs = [...byLog].sort(([, a], [, b]) => Number(b[0]?.entry.author === this.author.id) - Number(a[0]?.entry.author === this.author.id))
     let added = 0
     let otherAuthors = 0
-    for (const [author, list] of [...(own !== undefined ? [[this.author.id, own] as const] : []), ...byAuthor]) {
+    for (const [log, list] of logs) {
+      const author = list[0]?.entry.author as string
       if (author !== this.author.id && !this.#feeds.isFollowing(author)) {
         otherAuthors += list.length
         continue
       }
       list.sort((a, b) => a.entry.seq - b.entry.seq)
-      added += (await this.#intake.ingest(author, list, 'import')).added.length
+      added += (await this.#intake.ingest(log, list, 'import')).added.length
     }
     return { added, otherAuthors }
   }

@@ -8,12 +8,15 @@ import { webRTC, webRTCDirect } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
 import type { ConnectionGater, PrivateKey } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import type { Author } from '../core/index.js'
+import type { Author, SignerKey } from '../core/index.js'
 import { openBrowserStores } from './browser-stores.js'
 import { FlockNode } from './node.js'
 
 export interface BrowserRuntimeOptions {
   author: Author
+  /** This device's key (FlockNodeOptions.device); without one the node writes the author's root log. */
+  device?: SignerKey
+  deviceName?: string
   nodeKey: PrivateKey
   relays: string[]
   /**
@@ -34,6 +37,8 @@ export async function createBrowserFlockNode (options: BrowserRuntimeOptions): P
   const rtcConfiguration = { iceServers: options.iceServers ?? [] }
   return await FlockNode.create({
     author: options.author,
+    ...(options.device !== undefined ? { device: options.device } : {}),
+    ...(options.deviceName !== undefined ? { deviceName: options.deviceName } : {}),
     nodeKey: options.nodeKey,
     transports: [
       webSockets(),

@@ -14,13 +14,16 @@ import { LevelDatastore } from 'datastore-level'
 import { lookup } from 'node:dns/promises'
 import { BlockList, isIPv6 } from 'node:net'
 import { join } from 'node:path'
-import type { Author } from '../core/index.js'
+import type { Author, SignerKey } from '../core/index.js'
 import { FlockNode } from './node.js'
 import { TokenBucket } from './budget.js'
 import { DNS_LOOKUPS_PER_S, DNS_LOOKUP_BURST, DNS_LOOKUP_TIMEOUT_MS, DNS_VERDICTS_KEPT, DNS_VERDICT_TTL_MS } from './constants.js'
 
 export interface NodeRuntimeOptions {
   author: Author
+  /** This device's key (FlockNodeOptions.device); without one the node writes the author's root log. */
+  device?: SignerKey
+  deviceName?: string
   nodeKey?: PrivateKey
   /** Directory holding blocks/ and index/. */
   dataDir: string
@@ -153,6 +156,8 @@ export async function createNodeFlockNode (options: NodeRuntimeOptions): Promise
     (host !== '0.0.0.0' && isLocalAddress(multiaddr(`/ip4/${host}`)) && relays.every(r => isLocalAddress(multiaddr(r))))
   return await FlockNode.create({
     author: options.author,
+    ...(options.device !== undefined ? { device: options.device } : {}),
+    ...(options.deviceName !== undefined ? { deviceName: options.deviceName } : {}),
     ...(options.nodeKey !== undefined ? { nodeKey: options.nodeKey } : {}),
     transports: [
       tcp(),

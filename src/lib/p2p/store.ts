@@ -14,13 +14,17 @@ import { Key, type Datastore } from 'interface-datastore'
 import type { Blockstore } from 'interface-blockstore'
 import { CID } from 'multiformats/cid'
 import {
-  FlockError, decide, refusalError, restoreVerified, type HeldLog, type LogHead, type Refusal, type VerifiedEntry
+  FlockError, MAX_DEVICE_LOGS, decide, logOf, refusalError, restoreVerified, type HeldLog, type LogHead, type Refusal,
+  type VerifiedEntry
 } from '../core/index.js'
 
 export interface StoredHead extends LogHead {
   seq: number
   cid: CID
   ts: number
+  v: number
+  /** The author the log speaks for: its own id for a root log, the genesis' author for a device log. */
+  author: string
 }
 
 export type AppendResult = 'added' | 'duplicate'
@@ -49,9 +53,14 @@ function seqKey (seq: number): string {
   return String(seq).padStart(SEQ_DIGITS, '0')
 }
 
-const headKey = (author: string): Key => new Key(`/flock/head/${author}`)
-const logKey = (author: string, seq: number): Key => new Key(`/flock/log/${author}/${seqKey(seq)}`)
-const forkKey = (author: string, seq: number): Key => new Key(`/flock/fork/${author}/${seqKey(seq)}`)
+// Logs are kept by log id (PROTOCOL.md §1): the author id for root logs — so stores written before
+// version 2 read unchanged — and the device id for device logs, which are also listed per author.
+const headKey = (log: string): Key => new Key(`/flock/head/${log}`)
+const logKey = (log: string, seq: number): Key => new Key(`/flock/log/${log}/${seqKey(seq)}`)
+const forkKey = (log: string, seq: number): Key => new Key(`/flock/fork/${log}/${seqKey(seq)}`)
+const deviceKey = (author: string, device: string): Key => new Key(`/flock/devices/${author}/${device}`)
+// By author and device: a revoke counts only for a device of the author that signed it.
+const revokedKey = (author: string, device: string): Key => new Key(`/flock/revoked/${author}/${device}`)
 
 export async function collect (chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const parts: Uint8Array[] = []
@@ -85,15 +94,23 @@ export async function readOptional (index: Datastore, key: Key): Promise<Uint8Ar
   }
 }
 
-/** What may read the replicated logs without writing them: the node's face, the app's read model. */
+/**
+ * What may read the replicated logs without writing them: the node's face, the app's read model.
+ * `log` is a log id (an author's root log has the author's id); logsOf lists an author's logs.
+ */
 export interface LogReader {
-  head: (author: string) => Promise<StoredHead | null>
+  head: (log: string) => Promise<StoredHead | null>
   get: (cid: CID) => Promise<VerifiedEntry | undefined>
-  at: (author: string, seq: number) => Promise<VerifiedEntry | undefined>
-  range: (author: string, from: number, to: number, options?: { signal?: AbortSignal }) => AsyncGenerator<Uint8Array>
-  newestFirst: (author: string, firstBatch?: number) => AsyncGenerator<VerifiedEntry>
-  forks: (author: string) => Promise<Array<{ seq: number, cids: [CID, CID] }>>
+  at: (log: string, seq: number) => Promise<VerifiedEntry | undefined>
+  range: (log: string, from: number, to: number, options?: { signal?: AbortSignal }) => AsyncGenerator<Uint8Array>
+  newestFirst: (log: string, firstBatch?: number) => AsyncGenerator<VerifiedEntry>
+  forks: (log: string) => Promise<Array<{ seq: number, cids: [CID, CID] }>>
+  /** Authors this store holds any log of. */
   authors: () => Promise<string[]>
+  /** The logs held of `author`: its root log first when held, then its device logs by id. */
+  logsOf: (author: string) => Promise<string[]>
+  /** The seq after which the author revoked device log `log`, if it did. */
+  revokedAfter: (log: string) => Promise<number | undefined>
 }
 
 export class EntryStore implements LogReader {
@@ -101,22 +118,57 @@ export class EntryStore implements LogReader {
   readonly #index: Datastore
   readonly #heads = new Map<string, StoredHead | null>()
   readonly #locks = new Map<string, Promise<unknown>>()
+  readonly #devices = new Map<string, string[]>()
+  readonly #revoked = new Map<string, number | null>()
 
   constructor (blocks: Blockstore, index: Datastore) {
     this.#blocks = blocks
     this.#index = index
   }
 
-  async head (author: string): Promise<StoredHead | null> {
-    if (this.#heads.has(author)) return this.#heads.get(author) ?? null
+  async head (log: string): Promise<StoredHead | null> {
+    if (this.#heads.has(log)) return this.#heads.get(log) ?? null
     let head: StoredHead | null = null
-    const stored = await this.#read(headKey(author))
+    const stored = await this.#read(headKey(log))
     if (stored !== undefined) {
-      const raw = dagCbor.decode<{ seq: number, cid: CID, ts: number }>(stored)
-      head = { seq: raw.seq, cid: CID.asCID(raw.cid) as CID, ts: raw.ts }
+      // Heads written before version 2 have neither v nor author: a version-1 root log.
+      const raw = dagCbor.decode<{ seq: number, cid: CID, ts: number, v?: number, author?: string }>(stored)
+      head = { seq: raw.seq, cid: CID.asCID(raw.cid) as CID, ts: raw.ts, v: raw.v ?? 1, author: raw.author ?? log }
     }
-    this.#heads.set(author, head)
+    this.#heads.set(log, head)
     return head
+  }
+
+  async logsOf (author: string): Promise<string[]> {
+    const root = await this.head(author)
+    return [...(root !== null && root.author === author ? [author] : []), ...await this.#devicesOf(author)]
+  }
+
+  async #devicesOf (author: string): Promise<string[]> {
+    let devices = this.#devices.get(author)
+    if (devices === undefined) {
+      devices = []
+      for await (const key of this.#index.queryKeys({ prefix: `/flock/devices/${author}/` })) devices.push(key.baseNamespace())
+      devices.sort()
+      this.#devices.set(author, devices)
+    }
+    return devices
+  }
+
+  async revokedAfter (log: string): Promise<number | undefined> {
+    const author = (await this.head(log))?.author
+    return author === undefined ? undefined : await this.#revokedAfter(author, log)
+  }
+
+  async #revokedAfter (author: string, log: string): Promise<number | undefined> {
+    const id = `${author}/${log}`
+    let after = this.#revoked.get(id)
+    if (after === undefined) {
+      const stored = await this.#read(revokedKey(author, log))
+      after = stored === undefined ? null : dagCbor.decode<number>(stored)
+      this.#revoked.set(id, after)
+    }
+    return after ?? undefined
   }
 
   async cidAt (author: string, seq: number): Promise<CID | undefined> {
@@ -206,18 +258,24 @@ export class EntryStore implements LogReader {
   /**
    * Append consecutive entries of one author in one index batch (sync delivers them that way), as
    * core's decide() says: duplicates are skipped, a fork's second entry is kept as evidence, and the
-   * first refusal stops the batch. The entries before it are written either way. `author` is the log
-   * they must belong to (by default the first entry's author).
+   * first refusal stops the batch. The entries before it are written either way. `log` is the log
+   * they must belong to (by default the first entry's).
    */
-  async appendMany (entries: VerifiedEntry[], author: string | undefined = entries[0]?.entry.author): Promise<Appended> {
-    if (author === undefined) return { added: [], duplicates: 0 }
-    return await this.#locked(author, async () => {
+  async appendMany (entries: VerifiedEntry[], log: string | undefined = entries[0] === undefined ? undefined : logOf(entries[0].entry)): Promise<Appended> {
+    if (log === undefined) return { added: [], duplicates: 0 }
+    return await this.#locked(log, async () => {
       const out: Appended = { added: [], duplicates: 0 }
-      let head = await this.head(author)
+      let head = await this.head(log)
       for (const v of entries) {
-        const held: HeldLog = { author, head }
+        // A root log speaks for its own key; a device log for the author its first entry names.
+        const held: HeldLog = { log, head }
+        if (head !== null) held.author = head.author
+        else if (v.entry.device === undefined) held.author = log
+        else held.deviceLimit = (await this.#devicesOf(v.entry.author)).length >= MAX_DEVICE_LOGS
+        const revokedAfter = await this.#revokedAfter(held.author ?? v.entry.author, log)
+        if (revokedAfter !== undefined) held.revokedAfter = revokedAfter
         if (head !== null && v.entry.seq <= head.seq) {
-          const atSeq = await this.cidAt(author, v.entry.seq) ?? out.added.find(a => a.entry.seq === v.entry.seq)?.cid
+          const atSeq = await this.cidAt(log, v.entry.seq) ?? out.added.find(a => a.entry.seq === v.entry.seq)?.cid
           if (atSeq !== undefined) held.atSeq = atSeq
         }
         const d = decide(v, held)
@@ -227,13 +285,13 @@ export class EntryStore implements LogReader {
         }
         if (d.kind === 'append') {
           out.added.push(v)
-          head = { seq: v.entry.seq, cid: v.cid, ts: v.entry.ts }
+          head = { seq: v.entry.seq, cid: v.cid, ts: v.entry.ts, v: v.entry.v, author: v.entry.author }
           continue
         }
         let evidence: VerifiedEntry | undefined
         if (d.kind === 'fork') {
           const heldCid = d.held as CID
-          await this.#recordFork(author, d.seq, heldCid, v)
+          await this.#recordFork(log, d.seq, heldCid, v)
           evidence = out.added.find(a => a.cid.equals(heldCid)) ?? await this.get(heldCid)
           if (evidence === undefined) {
             out.refused = { entry: v, decision: d, error: new StoreCorruptionError(`index names ${heldCid.toString()} but its block is missing`) }
@@ -243,7 +301,7 @@ export class EntryStore implements LogReader {
         out.refused = { entry: v, decision: d, error: refusalError(v, held, d, evidence) }
         break
       }
-      if (out.added.length > 0) await this.#write(author, out.added)
+      if (out.added.length > 0) await this.#write(log, out.added)
       return out
     })
   }
@@ -258,26 +316,43 @@ export class EntryStore implements LogReader {
     return out
   }
 
-  /** Every author this store holds a log for. */
+  /** Every author this store holds a log of (device logs are listed under their author). */
   async authors (): Promise<string[]> {
-    const out: string[] = []
-    for await (const key of this.#index.queryKeys({ prefix: '/flock/head/' })) out.push(key.baseNamespace())
-    return out
+    const out = new Set<string>()
+    for await (const key of this.#index.queryKeys({ prefix: '/flock/head/' })) {
+      const log = key.baseNamespace()
+      out.add((await this.head(log))?.author ?? log)
+    }
+    return [...out]
   }
 
-  async #write (author: string, accepted: VerifiedEntry[]): Promise<void> {
+  async #write (log: string, accepted: VerifiedEntry[]): Promise<void> {
     // Blocks first: an index entry must never point at a block that is not there. Blocks are
     // independent of each other, so they are written concurrently.
     await Promise.all(accepted.map(async v => { await this.#blocks.put(v.cid, v.bytes) }))
     const last = accepted[accepted.length - 1] as VerifiedEntry
+    const author = last.entry.author
     const batch = this.#index.batch()
     for (const v of accepted) {
-      batch.put(logKey(author, v.entry.seq), v.cid.bytes)
+      batch.put(logKey(log, v.entry.seq), v.cid.bytes)
+      if (v.entry.kind === 'device') batch.put(deviceKey(author, log), new Uint8Array(0))
     }
-    const head: StoredHead = { seq: last.entry.seq, cid: last.cid, ts: last.entry.ts }
-    batch.put(headKey(author), dagCbor.encode({ seq: head.seq, cid: head.cid, ts: head.ts }))
+    const revokes = new Map<string, number>()
+    for (const v of accepted) {
+      if (v.entry.kind !== 'revoke') continue
+      const { device, after } = v.entry.body
+      const held = revokes.get(device) ?? await this.#revokedAfter(author, device)
+      if (held === undefined || after < held) revokes.set(device, after)
+    }
+    for (const [device, after] of revokes) batch.put(revokedKey(author, device), dagCbor.encode(after))
+    const head: StoredHead = { seq: last.entry.seq, cid: last.cid, ts: last.entry.ts, v: last.entry.v, author }
+    batch.put(headKey(log), dagCbor.encode({ seq: head.seq, cid: head.cid, ts: head.ts, v: head.v, author }))
     await batch.commit()
-    this.#heads.set(author, head)
+    this.#heads.set(log, head)
+    for (const [device, after] of revokes) this.#revoked.set(`${author}/${device}`, after)
+    if (log !== author && accepted[0]?.entry.kind === 'device') {
+      this.#devices.set(author, [...new Set([...await this.#devicesOf(author), log])].sort())
+    }
   }
 
   async #recordFork (author: string, seq: number, held: CID, other: VerifiedEntry): Promise<void> {

@@ -8,8 +8,9 @@ import { logger } from '@libp2p/logger'
 import type { Connection, Libp2p, PeerId, Stream, TypedEventTarget } from '@libp2p/interface'
 import type { GossipSub } from '@libp2p/gossipsub'
 import {
-  MAX_SYNC_FRAME_BYTES, SYNC_PROTOCOL, ForkError, FutureTimestampError, PrevMismatchError, SyncFrameError, authorTopic,
-  decodeFrame, encodeFrame, isFlockError, verifyEntry, type VerifiedEntry, type Want
+  MAX_SYNC_FRAME_BYTES, MAX_SYNC_LOGS, SYNC_PROTOCOL, SYNC_PROTOCOL_V1, DeviceLimitError, ForkError, FutureTimestampError,
+  PrevMismatchError, RevokedDeviceError, SyncFrameError, WrongAuthorError, authorTopic, decodeFrame, encodeFrame,
+  isFlockError, logOf, verifyEntry, type SyncVersion, type VerifiedEntry, type Want
 } from '../core/index.js'
 import type { EntryStore } from './store.js'
 import type { Intake } from './intake.js'
@@ -20,7 +21,7 @@ import {
   ANTI_ENTROPY_MS, DIAL_TIMEOUT_MS, SYNC_MAX_BYTES_PER_EXCHANGE, SYNC_MAX_ENTRIES_PER_AUTHOR,
   SYNC_MAX_INBOUND_STREAMS, SYNC_MAX_OUTBOUND_STREAMS, SYNC_MAX_SERVING, SYNC_MAX_SERVING_PER_PEER, SYNC_PENALTY_MS,
   SYNC_RETRY_ATTEMPTS, SYNC_RETRY_MAX_MS, SYNC_RETRY_MIN_MS, SYNC_TIMEOUT_MS,
-  SYNC_WANTS_PER_REQUEST, SYNC_WRITE_BATCH
+  SYNC_WANTS_PER_REQUEST, SYNC_WANT_FRAME_BYTES, SYNC_WRITE_BATCH
 } from './constants.js'
 
 const log = logger('flock:sync')
@@ -56,54 +57,79 @@ export interface ServeOptions {
   maxBytes?: number
   /** Paces what this requester may pull: every write waits for its frames to be charged. */
   budget?: ServeCharge
+  /** Which protocol the stream speaks (2 by default). Version 1 gets root logs only, and only their version-1 entries. */
+  version?: SyncVersion
+}
+
+/** A version-1 entry's bytes start with its map header and `v: 1`: an 8-key map, text "v", 1. */
+function isV1Entry (bytes: Uint8Array): boolean {
+  return bytes[0] === 0xa8 && bytes[1] === 0x61 && bytes[2] === 0x76 && bytes[3] === 0x01
 }
 
 /**
  * Answer one sync request on `stream` from `store`; resolves with the number of entries sent.
  *
- * What one exchange costs us is bounded whatever the request says: a want naming an author twice is
- * refused, and the entries of all ranges together stop at `maxBytes` (the ranges say so with `to`
- * below `head`, so an honest requester asks again). The requester's read buffer then never holds
- * more than that either, however slowly it stores what it read.
+ * What one exchange costs us is bounded whatever the request says: a want naming an author (or one
+ * of its logs) twice is refused, and the entries of all ranges together stop at `maxBytes` (the
+ * ranges say so with `to` below `head`, so an honest requester asks again). The requester's read
+ * buffer then never holds more than that either, however slowly it stores what it read.
  */
-export async function serveSync (stream: Stream, store: Pick<EntryStore, 'head' | 'range'>, options: ServeOptions = {}): Promise<number> {
+export async function serveSync (stream: Stream, store: Pick<EntryStore, 'head' | 'range' | 'logsOf' | 'revokedAfter'>, options: ServeOptions = {}): Promise<number> {
   const lp = lpStream(stream, { maxDataLength: MAX_SYNC_FRAME_BYTES })
   const { signal, budget } = options
+  const version = options.version ?? 2
   let left = options.maxBytes ?? SYNC_MAX_BYTES_PER_EXCHANGE
   let sent = 0
   try {
-    const request = decodeFrame((await lp.read({ signal })).subarray())
+    const request = decodeFrame((await lp.read({ signal })).subarray(), version)
     if (request.t !== 'want') throw new SyncFrameError(`expected a want frame, got ${request.t}`)
     if (new Set(request.want.map(w => w.author)).size !== request.want.length) throw new SyncFrameError('a want names an author twice')
-    for (const { author, after } of request.want) {
-      const head = (await store.head(author))?.seq ?? 0
-      const from = after + 1
-      const last = Math.max(after, Math.min(head, after + SYNC_MAX_ENTRIES_PER_AUTHOR))
-      // Read before announcing the range, so `to` says exactly what follows.
-      const entries: Uint8Array[] = []
-      if (left > 0) {
-        for await (const bytes of store.range(author, from, last, { signal })) {
-          // At least one entry per exchange, or a budget smaller than an entry would stall the requester.
-          if (bytes.length > left && sent + entries.length > 0) {
-            left = 0
-            break
+    for (const { author, logs: listed } of request.want) {
+      if (new Set(listed.map(l => l.log)).size !== listed.length) throw new SyncFrameError('a want names a log twice')
+      // The listed logs in request order, then the others held of that author: how a requester
+      // learns of devices it did not know. Version 1 knows the root log only.
+      const held = version === 1 ? [author] : await store.logsOf(author)
+      const logs = version === 1 ? listed : [...listed, ...held.filter(l => !listed.some(w => w.log === l)).map(log => ({ log, after: 0 }))]
+      for (const { log, after } of logs) {
+        const stored = held.includes(log) ? await store.head(log) : null
+        // Entries after a device's revocation do not count: not served either.
+        const revoked = await store.revokedAfter(log)
+        let head = Math.min(stored?.seq ?? 0, revoked ?? Infinity)
+        // A listed log with nothing newer is left out in version 2: an empty range tells nothing.
+        if (version === 2 && head <= after) continue
+        const from = after + 1
+        const last = Math.max(after, Math.min(head, after + SYNC_MAX_ENTRIES_PER_AUTHOR))
+        // Read before announcing the range, so `to` says exactly what follows.
+        const entries: Uint8Array[] = []
+        if (left > 0) {
+          for await (const bytes of store.range(log, from, last, { signal })) {
+            // A version-1 requester cannot read past a log's first version-2 entry: for it the log ends there.
+            if (version === 1 && !isV1Entry(bytes)) {
+              head = after + entries.length
+              break
+            }
+            // At least one entry per exchange, or a budget smaller than an entry would stall the requester.
+            if (bytes.length > left && sent + entries.length > 0) {
+              left = 0
+              break
+            }
+            entries.push(bytes)
+            left -= bytes.length
           }
-          entries.push(bytes)
-          left -= bytes.length
+        }
+        const range = encodeFrame({ t: 'range', author, log, from, to: after + entries.length, head: Math.max(head, after + entries.length) }, version)
+        // Every frame is charged, or a want of many empty ranges would be free.
+        await budget?.charge(log, [{ seq: 0, bytes: range.length }], signal)
+        await lp.write(range, { signal })
+        for (let i = 0; i < entries.length; i += SYNC_WRITE_BATCH) {
+          const frames = entries.slice(i, i + SYNC_WRITE_BATCH).map(bytes => encodeFrame({ t: 'entry', bytes }, version))
+          await budget?.charge(log, frames.map((f, k) => ({ seq: from + i + k, bytes: f.length })), signal)
+          await lp.writeV(frames, { signal })
+          sent += frames.length
         }
       }
-      const range = encodeFrame({ t: 'range', author, from, to: after + entries.length, head })
-      // Every frame is charged, or a want of many empty ranges would be free.
-      await budget?.charge(author, [{ seq: 0, bytes: range.length }], signal)
-      await lp.write(range, { signal })
-      for (let i = 0; i < entries.length; i += SYNC_WRITE_BATCH) {
-        const frames = entries.slice(i, i + SYNC_WRITE_BATCH).map(bytes => encodeFrame({ t: 'entry', bytes }))
-        await budget?.charge(author, frames.map((f, k) => ({ seq: from + i + k, bytes: f.length })), signal)
-        await lp.writeV(frames, { signal })
-        sent += frames.length
-      }
     }
-    await lp.write(encodeFrame({ t: 'end' }), { signal })
+    await lp.write(encodeFrame({ t: 'end' }, version), { signal })
     await stream.close({ signal })
   } catch (err) {
     stream.abort(err as Error)
@@ -112,10 +138,10 @@ export async function serveSync (stream: Stream, store: Pick<EntryStore, 'head' 
 }
 
 /**
- * Stores what sync received: consecutive entries of `author`'s log, through the node's one intake
+ * Stores what sync received: consecutive entries of one log, through the node's one intake
  * pipeline (duplicates included, as harmless); throws the typed error of the first one refused.
  */
-export type SyncIngest = (author: string, entries: VerifiedEntry[]) => Promise<void>
+export type SyncIngest = (log: string, entries: VerifiedEntry[]) => Promise<void>
 
 /**
  * Ask the peer behind `stream` for everything after `wants` and store what arrives. Every entry's
@@ -123,22 +149,25 @@ export type SyncIngest = (author: string, entries: VerifiedEntry[]) => Promise<v
  * chain, timestamp) before it is kept. On any error the entries already stored stay, so asking again
  * resumes with no gap and no duplicate.
  *
- * Every frame is held against the want (PROTOCOL.md §9): at most one range per wanted author,
- * starting right after what we hold, with exactly the entries it announces. Anything else — an
- * author we did not ask for or already got, a range that skips or overlaps, extra or missing entries —
- * is a SyncFrameError and ends the exchange, so a responder can make us store only what we asked for.
+ * Every frame is held against the want (PROTOCOL.md §9): at most one range per log of a wanted
+ * author, starting right after what we hold of it (from 1 for a log we did not list), with exactly
+ * the entries it announces, each of that author and log. Anything else — an author we did not ask
+ * for, a log twice, a range that skips or overlaps, extra or missing entries — is a SyncFrameError
+ * and ends the exchange, so a responder can make us store only what we asked for.
  */
 export async function requestSync (
   stream: Stream, ingest: SyncIngest, wants: Want[],
-  options: { signal?: AbortSignal, onProgress?: (p: SyncProgress) => void } = {}
+  options: { signal?: AbortSignal, onProgress?: (p: SyncProgress) => void, version?: SyncVersion } = {}
 ): Promise<SyncResult> {
   const lp = lpStream(stream, { maxDataLength: MAX_SYNC_FRAME_BYTES })
+  const version = options.version ?? 2
   const progress: SyncResult = { received: 0, expected: 0, more: [] }
-  let author: string | undefined
+  let current: { author: string, log: string } | undefined
   let batch: Uint8Array[] = []
-  // What is still wanted in this exchange, and for the range being received: how many entry frames
-  // it announced, and how many came so far.
-  const open = new Map(wants.map(w => [w.author, w.after]))
+  // What is still wanted in this exchange: per author, what we hold of each listed log, and the
+  // logs that came already. For the range being received: how many entry frames it announced,
+  // and how many came so far.
+  const open = new Map(wants.map(w => [w.author, { listed: new Map(w.logs.map(l => [l.log, l.after])), came: new Set<string>() }]))
   let announced = 0
   let arrived = 0
   // Batches are stored strictly in order, one after another; once one fails, no later one is stored.
@@ -147,17 +176,21 @@ export async function requestSync (
   // the batch before it is being stored; the entries before the first bad one are kept, exactly as
   // if they had been checked one by one. Resolves when this batch and every earlier one are stored.
   const flush = async (): Promise<void> => {
-    if (batch.length === 0 || author === undefined) return await stored
+    if (batch.length === 0 || current === undefined) return await stored
     const frames = batch
-    const expectedAuthor = author
+    const { author, log } = current
     batch = []
-    const verifying = settleInChunks(frames, VERIFY_IN_FLIGHT, async (bytes) => await verifyEntry(bytes, { parallel: true }))
+    const verifying = settleInChunks(frames, VERIFY_IN_FLIGHT, async (bytes) => {
+      const v = await verifyEntry(bytes, { parallel: true })
+      if (v.entry.author !== author || logOf(v.entry) !== log) throw new WrongAuthorError(`an entry of log ${logOf(v.entry)} by ${v.entry.author} in the range of log ${log} by ${author}`)
+      return v
+    })
     stored = stored.then(async () => {
       const results = await verifying
       const bad = results.findIndex(r => r.status === 'rejected')
       const entries = (bad < 0 ? results : results.slice(0, bad)).map(r => (r as PromiseFulfilledResult<VerifiedEntry>).value)
       if (entries.length > 0) {
-        await ingest(expectedAuthor, entries)
+        await ingest(log, entries)
         progress.received += entries.length
         options.onProgress?.({ received: progress.received, expected: progress.expected })
       }
@@ -168,35 +201,38 @@ export async function requestSync (
     return await stored
   }
   const rangeComplete = (): void => {
-    if (author !== undefined && arrived !== announced) throw new SyncFrameError(`range of ${author} announced ${announced} entries, sent ${arrived}`)
+    if (current !== undefined && arrived !== announced) throw new SyncFrameError(`range of ${current.log} announced ${announced} entries, sent ${arrived}`)
   }
   try {
-    await lp.write(encodeFrame({ t: 'want', want: wants }), options)
+    await lp.write(encodeFrame({ t: 'want', want: wants }, version), options)
     while (true) {
-      const frame = decodeFrame((await lp.read(options)).subarray())
+      const frame = decodeFrame((await lp.read(options)).subarray(), version)
       if (frame.t === 'end') {
         rangeComplete()
         break
       }
       if (frame.t === 'range') {
         rangeComplete()
-        const after = open.get(frame.author)
-        if (after === undefined) throw new SyncFrameError(`range of ${frame.author}, which was not wanted here or came already`)
-        open.delete(frame.author)
+        const want = open.get(frame.author)
+        if (want === undefined) throw new SyncFrameError(`range of ${frame.author}, which was not wanted here`)
+        if (want.came.has(frame.log)) throw new SyncFrameError(`a second range of log ${frame.log}`)
+        if (want.came.size >= MAX_SYNC_LOGS || (version === 1 && frame.log !== frame.author)) throw new SyncFrameError(`more logs of ${frame.author} than an author may have`)
+        want.came.add(frame.log)
+        const after = want.listed.get(frame.log) ?? 0
         if (frame.from !== after + 1 || frame.to < after || frame.to > Math.max(frame.head, after)) {
           throw new SyncFrameError(`range ${frame.from}–${frame.to} (head ${frame.head}) does not answer a want after ${after}`)
         }
         await flush()
-        author = frame.author
+        current = { author: frame.author, log: frame.log }
         announced = frame.to - after
         arrived = 0
         progress.expected += announced
-        if (frame.head > frame.to) progress.more.push(frame.author)
+        if (frame.head > frame.to && !progress.more.includes(frame.author)) progress.more.push(frame.author)
         options.onProgress?.({ received: progress.received, expected: progress.expected })
         continue
       }
-      if (frame.t !== 'entry' || author === undefined) throw new SyncFrameError(`unexpected ${frame.t} frame`)
-      if (++arrived > announced) throw new SyncFrameError(`range of ${author} announced ${announced} entries, sent more`)
+      if (frame.t !== 'entry' || current === undefined) throw new SyncFrameError(`unexpected ${frame.t} frame`)
+      if (++arrived > announced) throw new SyncFrameError(`range of ${current.log} announced ${announced} entries, sent more`)
       batch.push(frame.bytes)
       if (batch.length >= SYNC_WRITE_BATCH) {
         // Keep reading while this batch is verified, but no further than one batch ahead.
@@ -221,7 +257,9 @@ export async function requestSync (
  * an honest peer may have with us: another branch of a forked log, or an author's clock ahead of ours.
  */
 export function isViolation (err: unknown): boolean {
-  return isFlockError(err) && !(err instanceof ForkError || err instanceof PrevMismatchError || err instanceof FutureTimestampError)
+  return isFlockError(err) && !(err instanceof ForkError || err instanceof PrevMismatchError || err instanceof FutureTimestampError ||
+    // We may know of a revoke, or of more devices of that author, than the responder does yet.
+    err instanceof RevokedDeviceError || err instanceof DeviceLimitError || (err instanceof WrongAuthorError && err.bound))
 }
 
 export interface SyncInit {
@@ -253,7 +291,7 @@ export interface SyncComponents {
   libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'getConnections' | 'hangUp' | 'addEventListener' | 'removeEventListener'>
   pubsub: Pick<GossipSub, 'getSubscribers' | 'addEventListener' | 'removeEventListener'>
   /** Served from, and read for our heads. */
-  store: Pick<EntryStore, 'head' | 'range'>
+  store: Pick<EntryStore, 'head' | 'range' | 'logsOf' | 'revokedAfter'>
   intake: Pick<Intake, 'ingest'>
   /** The logs we keep (us and whom we follow), and whether a topic is one of theirs. */
   feeds: { readonly authors: string[], carries: (topic: string) => boolean }
@@ -332,7 +370,9 @@ export class SyncService {
     if (this.#started) return
     this.#started = true
     this.#timers.start()
-    await this.#c.libp2p.handle(SYNC_PROTOCOL, (stream, connection) => { this.#serve(stream, connection.remotePeer.toString()) }, { maxInboundStreams: this.#maxInbound, maxOutboundStreams: this.#maxOutbound, runOnLimitedConnection: false })
+    for (const [protocol, version] of [[SYNC_PROTOCOL, 2], [SYNC_PROTOCOL_V1, 1]] as const) {
+      await this.#c.libp2p.handle(protocol, (stream, connection) => { this.#serve(stream, connection.remotePeer.toString(), version) }, { maxInboundStreams: this.#maxInbound, maxOutboundStreams: this.#maxOutbound, runOnLimitedConnection: false })
+    }
     this.#c.libp2p.addEventListener('peer:identify', this.#onIdentify)
     this.#c.pubsub.addEventListener('subscription-change', this.#onSubscriptions)
     this.#timers.every(this.#antiEntropyMs, () => { this.#antiEntropy() })
@@ -345,6 +385,7 @@ export class SyncService {
     this.#c.libp2p.removeEventListener('peer:identify', this.#onIdentify)
     this.#c.pubsub.removeEventListener('subscription-change', this.#onSubscriptions)
     await this.#c.libp2p.unhandle(SYNC_PROTOCOL)
+    await this.#c.libp2p.unhandle(SYNC_PROTOCOL_V1)
   }
 
   /**
@@ -353,7 +394,7 @@ export class SyncService {
    * time, so an older one is abandoned (a tab that reloaded keeps its peer id, while its old
    * connection may take a while to be noticed dead), and a hostile one only cancels its own work.
    */
-  #serve (stream: Stream, peer: string): void {
+  #serve (stream: Stream, peer: string, version: SyncVersion): void {
     if (this.penalised(peer) || this.#servingTotal >= this.#maxServing) {
       stream.abort(new SyncBusyError(`not serving ${peer} now`))
       return
@@ -367,7 +408,8 @@ export class SyncService {
     void serveSync(stream, this.#c.store, {
       signal: AbortSignal.any([AbortSignal.timeout(this.#timeoutMs), exchange.signal]),
       maxBytes: this.#maxBytesPerExchange,
-      budget: this.#pull.forPeer(peer)
+      budget: this.#pull.forPeer(peer),
+      version
     }).then(n => { this.#served += n }).finally(() => {
       this.#servingTotal--
       const left = (this.#serving.get(peer) ?? []).filter(e => e !== exchange)
@@ -378,7 +420,7 @@ export class SyncService {
 
   readonly #onIdentify = (evt: CustomEvent<{ peerId: PeerId, protocols: string[], connection: Connection }>): void => {
     const { peerId, protocols, connection } = evt.detail
-    if (protocols.includes(SYNC_PROTOCOL) && connection.limits === undefined) this.syncWith(peerId)
+    if ((protocols.includes(SYNC_PROTOCOL) || protocols.includes(SYNC_PROTOCOL_V1)) && connection.limits === undefined) this.syncWith(peerId)
   }
 
   // A post published before its author heard our subscription never reaches us by gossip, and the
@@ -478,20 +520,34 @@ export class SyncService {
     const conn = this.#c.libp2p.getConnections(peer).find(isDirect)
     if (conn === undefined || !this.#started) return
     const key = peer.toString()
-    const ingest: SyncIngest = async (author, entries) => {
-      const { refused } = await this.#c.intake.ingest(author, entries, 'sync')
+    const ingest: SyncIngest = async (log, entries) => {
+      const { refused } = await this.#c.intake.ingest(log, entries, 'sync')
       if (refused !== undefined) throw refused.error
     }
     let pending = this.#c.feeds.authors
     let total = 0
     for (let round = 0; pending.length > 0 && round < 1000 && this.#started; round++) {
+      // Version 2 when the peer speaks it; a version-1 peer serves root logs only.
+      const stream = await conn.newStream([SYNC_PROTOCOL, SYNC_PROTOCOL_V1], { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })
+      const version: SyncVersion = stream.protocol === SYNC_PROTOCOL_V1 ? 1 : 2
       // A want frame must fit in one sync frame: ask for a bounded batch of authors per exchange.
-      const batch = pending.slice(0, SYNC_WANTS_PER_REQUEST)
-      pending = pending.slice(SYNC_WANTS_PER_REQUEST)
       const wants: Want[] = []
-      for (const author of batch) wants.push({ author, after: (await this.#c.store.head(author))?.seq ?? 0 })
-      const stream = await conn.newStream(SYNC_PROTOCOL, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })
+      let size = 0
+      while (pending.length > 0 && wants.length < SYNC_WANTS_PER_REQUEST) {
+        const author = pending[0] as string
+        const logs = []
+        for (const log of version === 1 ? [author] : await this.#c.store.logsOf(author)) {
+          logs.push({ log, after: (await this.#c.store.head(log))?.seq ?? 0 })
+        }
+        const want = { author, logs }
+        const itemSize = encodeFrame({ t: 'want', want: [want] }, version).length
+        if (wants.length > 0 && size + itemSize > SYNC_WANT_FRAME_BYTES) break
+        wants.push(want)
+        size += itemSize
+        pending = pending.slice(1)
+      }
       const result = await requestSync(stream, ingest, wants, {
+        version,
         signal: AbortSignal.timeout(this.#timeoutMs),
         onProgress: (p) => {
           this.#progress.set(key, p)
