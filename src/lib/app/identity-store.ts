@@ -1,6 +1,7 @@
 /**
- * This browser's identity in IndexedDB: the author backup (the signing key of our log) and the
- * libp2p node key, which stays the same across starts so peers keep recognising this node.
+ * This browser's identity in IndexedDB: the author backup (the author key), the libp2p node key,
+ * which stays the same across starts so peers keep recognising this node, and whether this identity
+ * writes a device log. The device key itself is in its own database (device-key.ts).
  */
 
 export const IDENTITY_DB = 'flock-identity'
@@ -10,6 +11,12 @@ export interface StoredIdentity {
   backup: string
   /** Absent for an identity stored before node keys were kept. */
   nodeKey: Uint8Array | undefined
+  /**
+   * True for an identity stored by this version or later (created or restored here): this browser
+   * writes its own device log, never the author's root log. False for one stored before device keys:
+   * it keeps writing the root log it wrote so far (the migration path of protocol version 2).
+   */
+  deviceLogs: boolean
 }
 
 async function identityStore (): Promise<import('datastore-idb').IDBDatastore> {
@@ -27,19 +34,27 @@ export async function readIdentity (): Promise<StoredIdentity | null> {
     throw err
   })
   try {
-    const [backup, nodeKey] = await Promise.all([read('/author'), read('/node-key')])
-    return backup === undefined ? null : { backup: new TextDecoder().decode(backup), nodeKey }
+    const [backup, nodeKey, deviceLogs] = await Promise.all([read('/author'), read('/node-key'), read('/device-logs')])
+    return backup === undefined ? null : { backup: new TextDecoder().decode(backup), nodeKey, deviceLogs: deviceLogs !== undefined }
   } finally {
     await store.close()
   }
 }
 
-export async function writeIdentity (backup: string, nodeKey: Uint8Array): Promise<void> {
+/**
+ * Store the identity. `deviceLogs` true marks it as one that writes a device log; the mark is written
+ * first, so a write that fails half way never leaves a new backup without it (that identity would
+ * then write its root log, which another device may write too). The mark is never removed: false
+ * (an identity stored before device keys, given its node key) leaves the store as it is.
+ */
+export async function writeIdentity (backup: string, nodeKey: Uint8Array, deviceLogs: boolean): Promise<void> {
   const { Key } = await import('interface-datastore')
   const store = await identityStore()
   try {
-    await store.put(new Key('/author'), new TextEncoder().encode(backup))
+    // Separate puts, not a batch: datastore-idb's batch swallows a failed commit.
+    if (deviceLogs) await store.put(new Key('/device-logs'), Uint8Array.of(1))
     await store.put(new Key('/node-key'), nodeKey)
+    await store.put(new Key('/author'), new TextEncoder().encode(backup))
   } finally {
     await store.close()
   }

@@ -2,6 +2,7 @@
  * Which tab runs the node. Exactly one tab per browser profile holds the Web Lock and runs the node;
  * the others get a client that forwards to it, and reload into the leader's place when it closes.
  */
+import type { SignerKey } from '../core/entry.js'
 import type { FlockClient } from './client.js'
 import { startLocalClient } from './local-start.js'
 import { isLoopbackPage, relayList } from './relays.js'
@@ -14,12 +15,19 @@ export interface Connection {
   client: Promise<FlockClient>
 }
 
+/**
+ * This browser's device key, asked for only by the tab that runs the node (the others never sign,
+ * and a key made here is made under the node lock). Undefined for an identity stored before device
+ * keys: its node keeps writing the author's root log.
+ */
+export type DeviceKeySource = () => Promise<SignerKey | undefined>
+
 /** The node this tab is starting, while it starts: a wipe must wait for it, then stop it. */
 let leaderStarting: Promise<unknown> | undefined
 let stopNode: (() => Promise<void>) | undefined
 
-async function startLeader (backup: string, nodeKey: Uint8Array): Promise<FlockClient> {
-  const run = startLeaderNode(backup, nodeKey)
+async function startLeader (backup: string, nodeKey: Uint8Array, device: DeviceKeySource): Promise<FlockClient> {
+  const run = startLeaderNode(backup, nodeKey, device)
   leaderStarting = run
   try {
     return await run
@@ -28,9 +36,9 @@ async function startLeader (backup: string, nodeKey: Uint8Array): Promise<FlockC
   }
 }
 
-async function startLeaderNode (backup: string, nodeKey: Uint8Array): Promise<FlockClient> {
-  const { effective } = await relayList()
-  const { client, stop } = await startLocalClient(backup, nodeKey, effective, isLoopbackPage())
+async function startLeaderNode (backup: string, nodeKey: Uint8Array, device: DeviceKeySource): Promise<FlockClient> {
+  const [{ effective }, deviceKey] = await Promise.all([relayList(), device()])
+  const { client, stop } = await startLocalClient(backup, nodeKey, deviceKey, effective, isLoopbackPage())
   const stopServing = serveTabs(client)
   stopNode = async () => {
     stopServing()
@@ -50,10 +58,12 @@ export async function stopLeader (): Promise<void> {
  * forward to the tab that does, and queue for the lock so this tab takes over (by reloading) when
  * that one closes. Returns as soon as the role is known, before the node is up.
  */
-export async function connect (backup: string, nodeKey: Uint8Array, start: Promise<void> = Promise.resolve()): Promise<Connection> {
+export async function connect (
+  backup: string, nodeKey: Uint8Array, device: DeviceKeySource, start: Promise<void> = Promise.resolve()
+): Promise<Connection> {
   const lead = async (): Promise<FlockClient> => {
     await start
-    return await startLeader(backup, nodeKey)
+    return await startLeader(backup, nodeKey, device)
   }
   if (!('locks' in navigator)) return { role: 'leader', client: lead() }
   return await new Promise<Connection>((resolve) => {

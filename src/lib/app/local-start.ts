@@ -2,14 +2,23 @@
  * The node of this tab and the LocalClient over it. The shell imports this module, so libp2p and
  * Helia are imported only when a node starts: the first screen renders before they load.
  */
+import type { SignerKey } from '../core/entry.js'
 import type { FlockClient } from './client.js'
+import { describeBrowser } from './device-key.js'
 
 export interface LocalStart {
   client: FlockClient
   stop: () => Promise<void>
 }
 
-export async function startLocalClient (backup: string, nodeKeyBytes: Uint8Array, relays: string[], allowLocal: boolean): Promise<LocalStart> {
+/**
+ * Start the node of `backup`'s author. With `device` (device-key.ts) it writes that device's log,
+ * signed in by the author key on its first start under a name describing this browser; without,
+ * the author's root log (an identity stored before device keys).
+ */
+export async function startLocalClient (
+  backup: string, nodeKeyBytes: Uint8Array, device: SignerKey | undefined, relays: string[], allowLocal: boolean
+): Promise<LocalStart> {
   const [{ importAuthor }, { privateKeyFromProtobuf }, { createBrowserFlockNode }, { LocalClient }, { openViewsStore }] = await Promise.all([
     import('../core/identity.js'),
     import('@libp2p/crypto/keys'),
@@ -19,6 +28,7 @@ export async function startLocalClient (backup: string, nodeKeyBytes: Uint8Array
   ])
   const node = await createBrowserFlockNode({
     author: importAuthor(backup),
+    ...(device !== undefined ? { device, deviceName: describeBrowser() } : {}),
     nodeKey: privateKeyFromProtobuf(nodeKeyBytes),
     relays,
     allowLocal

@@ -1,12 +1,14 @@
 /**
- * Browser session: the identity stored in this browser (identity-store.ts), and the client of the
- * node, which one tab per browser profile runs (leadership.ts). The node's code (libp2p, Helia) is
- * imported lazily so the shell renders first, and a returning user's session is ready before the
- * node is: its stored timeline shows while the node starts (starting-client.ts).
+ * Browser session: the identity stored in this browser (identity-store.ts) and its device key
+ * (device-key.ts), and the client of the node, which one tab per browser profile runs
+ * (leadership.ts). The node's code (libp2p, Helia) is imported lazily so the shell renders first,
+ * and a returning user's session is ready before the node is: its stored timeline shows while the
+ * node starts (starting-client.ts).
  */
 import type { FlockClient } from './client.js'
+import { DEVICE_DB, createDeviceKey, readDeviceKey, storedDeviceKeyKind, type DeviceKey, type DeviceKeyKind } from './device-key.js'
 import { IDENTITY_DB, newNodeKey, readIdentity, writeIdentity } from './identity-store.js'
-import { connect, stopLeader } from './leadership.js'
+import { connect, stopLeader, type DeviceKeySource } from './leadership.js'
 import { adoptInviteRelays, forgetRelays, relayLinkToConfirm, type RelayLink } from './relays.js'
 import type { StartingClient } from './starting-client.js'
 
@@ -35,8 +37,8 @@ let closeStored: (() => Promise<void>) | undefined
 let relayLink: RelayLink | undefined
 
 /** The node's client as a session, once it is up. */
-async function connected (backup: string, nodeKey: Uint8Array): Promise<SessionInfo & { client: FlockClient }> {
-  const { role, client } = await connect(backup, nodeKey, relayLink?.answered)
+async function connected (backup: string, nodeKey: Uint8Array, device: DeviceKey): Promise<SessionInfo & { client: FlockClient }> {
+  const { role, client } = await connect(backup, nodeKey, async () => device.signer, relayLink?.answered)
   return { phase: 'ready', role, client: await client }
 }
 
@@ -57,6 +59,22 @@ async function authorIdOf (backup: string): Promise<string> {
   if (typeof named === 'string') return named
   const { importAuthor } = await import('../core/identity.js')
   return importAuthor(backup).id
+}
+
+/**
+ * The device key of a stored identity, for the tab that runs its node. An identity stored before
+ * device keys has none and gets none: it keeps writing its root log (protocol v2 migration). One
+ * stored since always writes a device log: should its key be missing (or made for another author,
+ * after a restore that failed half way), a new device is made — never a fall back to the root log,
+ * which another device of the author may be writing.
+ */
+function storedDevice (author: string, deviceLogs: boolean): DeviceKeySource {
+  return async () => {
+    if (!deviceLogs) return undefined
+    const stored = await readDeviceKey()
+    if (stored !== null && stored.author === author) return stored.signer
+    return (await createDeviceKey(author)).signer
+  }
 }
 
 /** Resolves once the stored reads the first screen asked for are answered and painted. */
@@ -102,7 +120,7 @@ export async function loadSession (): Promise<SessionInfo> {
     try {
       author = await authorIdOf(identity.backup)
       nodeKey = identity.nodeKey ?? await newNodeKey()
-      if (identity.nodeKey === undefined) await writeIdentity(identity.backup, nodeKey)
+      if (identity.nodeKey === undefined) await writeIdentity(identity.backup, nodeKey, identity.deviceLogs)
       early = await starting
     } catch (err) {
       // An open store would block wiping the profile, the way out of a broken identity.
@@ -125,7 +143,7 @@ export async function loadSession (): Promise<SessionInfo> {
     let painted = (): void => {}
     const firstPaint = new Promise<void>(resolve => { painted = resolve })
     const [{ role, client: live }, timeline] = await Promise.all([
-      connect(identity.backup, nodeKey, Promise.all([firstPaint, relayLink?.answered]).then(() => {})),
+      connect(identity.backup, nodeKey, storedDevice(author, identity.deviceLogs), Promise.all([firstPaint, relayLink?.answered]).then(() => {})),
       stored
     ])
     const client = new StartingClient(author, live, timeline)
@@ -138,12 +156,16 @@ export async function loadSession (): Promise<SessionInfo> {
 
 export async function createIdentity (name: string): Promise<SessionInfo> {
   const { exportAuthor, generateAuthor } = await import('../core/identity.js')
-  const backup = exportAuthor(await generateAuthor())
+  const author = await generateAuthor()
+  const backup = exportAuthor(author)
   const nodeKey = await newNodeKey()
   await adoptInviteRelays()
-  await writeIdentity(backup, nodeKey)
+  // The device key first: an identity stored without its key would be taken for one stored before
+  // device keys. (writeIdentity marks it as writing device logs as well.)
+  const device = await createDeviceKey(author.id)
+  await writeIdentity(backup, nodeKey, true)
   current = guarded(async () => {
-    const session = await connected(backup, nodeKey)
+    const session = await connected(backup, nodeKey, device)
     if (name.trim() !== '') await session.client.setProfile({ name: name.trim(), bio: '' })
     return session
   })
@@ -153,16 +175,20 @@ export async function createIdentity (name: string): Promise<SessionInfo> {
 /**
  * Restore from a backup file; an encrypted one needs its passphrase (WrongPassphraseError if it does
  * not open). What is stored is the plain backup: this browser's copy of the key is kept as before.
+ * This browser becomes a new device of the restored author, with a new device key (replacing the
+ * one stored, when Settings restores over an identity): the author key signs it in, and nothing is
+ * written to the root log, so nothing forks.
  */
 export async function restoreIdentity (file: string, passphrase?: string): Promise<SessionInfo> {
   const { exportAuthor, importAuthor } = await import('../core/identity.js')
   const { decryptAuthor, isEncryptedBackup } = await import('../core/backup-crypto.js')
   const backup = isEncryptedBackup(file) ? exportAuthor(await decryptAuthor(file, passphrase ?? '')) : file
-  importAuthor(backup) // throws InvalidBackupError before anything is stored
+  const author = importAuthor(backup) // throws InvalidBackupError before anything is stored
   const nodeKey = await newNodeKey()
   await adoptInviteRelays()
-  await writeIdentity(backup, nodeKey)
-  current = guarded(async () => await connected(backup, nodeKey))
+  const device = await createDeviceKey(author.id)
+  await writeIdentity(backup, nodeKey, true)
+  current = guarded(async () => await connected(backup, nodeKey, device))
   return await current
 }
 
@@ -176,18 +202,29 @@ export async function backupIdentity (passphrase?: string): Promise<string> {
   return await encryptAuthor(importAuthor(identity.backup), passphrase)
 }
 
+/**
+ * The kind of device key this browser's identity signs with (device-key.ts): null when no identity
+ * is stored, when it writes the author's root log (stored before device keys), or when its key is
+ * not made yet (the node makes it on its next start).
+ */
+export async function deviceKeyKind (): Promise<DeviceKeyKind | null> {
+  const identity = await readIdentity()
+  if (identity === null || !identity.deviceLogs) return null
+  return await storedDeviceKeyKind(await authorIdOf(identity.backup))
+}
+
 export async function persistStorage (): Promise<boolean> {
   return await navigator.storage?.persist?.() ?? false
 }
 
-/** Delete every trace of Flock from this browser profile: keys, log, replicated data, settings. */
+/** Delete every trace of Flock from this browser profile: keys (author, node, device), logs, replicated data, settings. */
 export async function wipeLocalData (): Promise<void> {
   // The early view lets the user reach Settings while the node still starts; its open databases would
   // block the deletion below, so it is stopped once it is up.
   await stopLeader()
   await closeStored?.()
   const [{ BLOCKS_DB, INDEX_DB }, { VIEWS_DB }] = await Promise.all([import('../p2p/browser-stores.js'), import('./views-store.js')])
-  for (const name of [IDENTITY_DB, BLOCKS_DB, INDEX_DB, VIEWS_DB]) {
+  for (const name of [IDENTITY_DB, DEVICE_DB, BLOCKS_DB, INDEX_DB, VIEWS_DB]) {
     await new Promise<void>((resolve, reject) => {
       const req = indexedDB.deleteDatabase(name)
       req.onsuccess = () => { resolve() }
