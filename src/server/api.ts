@@ -11,7 +11,7 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { CID } from 'multiformats/cid'
-import { entryCid, entryView, isAuthorId, isFlockError, restoreVerified, type VerifiedEntry } from '../lib/core/index.js'
+import { entryCid, entryView, isAuthorId, isFlockError, logOf, restoreVerified, type VerifiedEntry } from '../lib/core/index.js'
 import type { FlockNode, FlockNodeEvents } from '../lib/p2p/node.js'
 import type { LogReader } from '../lib/p2p/store.js'
 import { mergeNewestFirst } from '../lib/p2p/timeline.js'
@@ -207,68 +207,74 @@ async function readRange (logs: LogReader, author: string, from: number, to: num
 
 /**
  * Where a timeline page continues: just after the entry it names. The timeline is ordered newest
- * first by ts, then by author id, then by seq (newest first), so the order does not depend on whom
- * the peer follows when, and a cursor stays meaningful across follows and new entries.
+ * first by ts, then by log id, then by seq (newest first), so the order does not depend on whom
+ * the peer follows when, and a cursor stays meaningful across follows and new entries. A log is an
+ * author's root log (its id is the author's) or one of its device logs (PROTOCOL.md §1).
  */
-interface TimelineCursor { ts: number, author: string, seq: number }
+interface TimelineCursor { ts: number, log: string, seq: number }
 
 function cursorText (v: VerifiedEntry): string {
-  return `${v.entry.ts}.${v.entry.author}.${v.entry.seq}`
+  return `${v.entry.ts}.${logOf(v.entry)}.${v.entry.seq}`
 }
 
 function parseCursor (params: URLSearchParams): TimelineCursor | undefined {
   const raw = params.get('after')
   if (raw === null) return undefined
-  const [ts, author, seq, ...rest] = raw.split('.')
-  if (ts === undefined || author === undefined || seq === undefined || rest.length > 0 ||
-    !/^\d{1,16}$/.test(ts) || !isAuthorId(author) || !/^[1-9]\d{0,15}$/.test(seq)) {
+  const [ts, log, seq, ...rest] = raw.split('.')
+  if (ts === undefined || log === undefined || seq === undefined || rest.length > 0 ||
+    !/^\d{1,16}$/.test(ts) || !isAuthorId(log) || !/^[1-9]\d{0,15}$/.test(seq)) {
     throw new HttpError(400, 'INVALID_AFTER', 'after must be the "next" of a previous timeline page')
   }
-  return { ts: Number(ts), author, seq: Number(seq) }
+  return { ts: Number(ts), log, seq: Number(seq) }
 }
 
 /**
- * The highest seq of `author`'s log that comes after `cursor` in timeline order (0 if none). A
- * timestamp never decreases along a log, so this is a binary search, not a walk down from the head.
+ * The highest seq of log `log` that comes after `cursor` in timeline order (0 if none), and never
+ * past a revocation. A timestamp never decreases along a log, so this is a binary search, not a walk
+ * down from the head.
  */
-async function startSeq (logs: LogReader, author: string, cursor: TimelineCursor | undefined): Promise<number> {
-  const head = await logs.head(author)
+async function startSeq (logs: LogReader, log: string, cursor: TimelineCursor | undefined): Promise<number> {
+  const head = await logs.head(log)
   if (head === null) return 0
-  if (cursor === undefined) return head.seq
-  if (author === cursor.author) return Math.min(head.seq, cursor.seq - 1)
-  // On equal timestamps, authors before the cursor's came earlier in the order, those after it come next.
-  const after = (ts: number): boolean => author < cursor.author ? ts < cursor.ts : ts <= cursor.ts
-  if (after(head.ts)) return head.seq
+  const top = Math.min(head.seq, await logs.revokedAfter(log) ?? Infinity)
+  if (cursor === undefined) return top
+  if (log === cursor.log) return Math.min(top, cursor.seq - 1)
+  // On equal timestamps, logs before the cursor's came earlier in the order, those after it come next.
+  const after = (ts: number): boolean => log < cursor.log ? ts < cursor.ts : ts <= cursor.ts
+  const topEntry = top === head.seq ? head : (await logs.at(log, top))?.entry
+  if (topEntry !== undefined && after(topEntry.ts)) return top
   let yes = 0
-  let no = head.seq
+  let no = top
   while (no - yes > 1) {
     const mid = Math.floor((yes + no) / 2)
-    const v = await logs.at(author, mid)
+    const v = await logs.at(log, mid)
     if (v !== undefined && after(v.entry.ts)) yes = mid
     else no = mid
   }
   return yes
 }
 
-/** Entries of `author` from seq `top` down, read in ranges that grow from `firstBatch`. */
-async function * newestFrom (logs: LogReader, author: string, top: number, firstBatch: number): AsyncGenerator<VerifiedEntry> {
+/** Entries of log `log` from seq `top` down, read in ranges that grow from `firstBatch`. */
+async function * newestFrom (logs: LogReader, log: string, top: number, firstBatch: number): AsyncGenerator<VerifiedEntry> {
   let batch = Math.min(firstBatch, TIMELINE_MAX_BATCH)
   for (let seq = top; seq >= 1; batch = Math.min(batch * 2, TIMELINE_MAX_BATCH)) {
     const from = Math.max(1, seq - batch + 1)
-    yield * (await readRange(logs, author, from, seq)).reverse()
+    yield * (await readRange(logs, log, from, seq)).reverse()
     seq = from - 1
   }
 }
 
 /**
- * One page of the home timeline (us and whom we follow), after `cursor`, and the cursor of the next
- * page when there is one. Each log is entered where the page starts and read only as far as it takes.
+ * One page of the home timeline (us and whom we follow, every log of each), after `cursor`, and the
+ * cursor of the next page when there is one. Each log is entered where the page starts and read only
+ * as far as it takes.
  */
 async function timelinePage (node: FlockNode, limit: number, cursor: TimelineCursor | undefined): Promise<{ entries: VerifiedEntry[], next?: string }> {
-  // Sorted: on equal timestamps mergeNewestFirst takes the earlier source, which makes author id the tie-break.
-  const authors = [node.author.id, ...node.following].sort()
-  const firstBatch = Math.ceil((limit + 1) / authors.length)
-  const sources = await Promise.all(authors.map(async a => newestFrom(node.logs, a, await startSeq(node.logs, a, cursor), firstBatch)))
+  const authors = [node.author.id, ...node.following]
+  // Sorted: on equal timestamps mergeNewestFirst takes the earlier source, which makes the log id the tie-break.
+  const logs = (await Promise.all(authors.map(async a => await node.logs.logsOf(a)))).flat().sort()
+  const firstBatch = Math.ceil((limit + 1) / Math.max(1, logs.length))
+  const sources = await Promise.all(logs.map(async l => newestFrom(node.logs, l, await startSeq(node.logs, l, cursor), firstBatch)))
   // One entry more than the page tells whether another page follows.
   const entries = await mergeNewestFirst(sources, limit + 1)
   if (entries.length <= limit) return { entries }
@@ -289,6 +295,8 @@ async function handle (node: FlockNode, client: FlockClient, guard: Guard, req: 
       const totals = node.totals()
       return sendJson(res, 200, {
         author: node.author.id,
+        /** The log this peer writes: its device's, or the author's root log. */
+        device: node.logId,
         peerId: node.peerId.toString(),
         connections,
         following: node.following,
@@ -302,7 +310,7 @@ async function handle (node: FlockNode, client: FlockClient, guard: Guard, req: 
           bytesOut: totals.bytesOut,
           connections: connections.length,
           directConnections: connections.filter(c => c.direct).length,
-          entries: (await node.logs.head(node.author.id))?.seq ?? 0
+          entries: (await node.logs.head(node.logId))?.seq ?? 0
         }
       })
     }
@@ -310,6 +318,19 @@ async function handle (node: FlockNode, client: FlockClient, guard: Guard, req: 
       const body = await readJson(req)
       const text = stringField(body, 'text')
       return created(res, await client.post({ text, ...(body.replyTo !== undefined ? { replyTo: stringField(body, 'replyTo') } : {}) }))
+    }
+    case 'POST /edits': {
+      const body = await readJson(req)
+      return created(res, await client.edit(stringField(body, 'cid'), stringField(body, 'text')))
+    }
+    case 'GET /devices':
+      if (path.length !== 1) break
+      return sendJson(res, 200, { devices: await client.devices() })
+    case 'DELETE /devices': {
+      if (path.length !== 2) break
+      const w = await client.revokeDevice(path[1] as string)
+      if (w === null) throw new HttpError(404, 'ALREADY_REVOKED', 'that device is already revoked')
+      return sendJson(res, 200, w)
     }
     case 'POST /likes':
       return created(res, await client.like(stringField(await readJson(req), 'cid')))
@@ -339,6 +360,17 @@ async function handle (node: FlockNode, client: FlockClient, guard: Guard, req: 
     }
     case 'GET /authors': {
       const author = path[1] ?? ''
+      if (path.length === 3 && path[2] === 'logs') {
+        // The logs that speak for an author: its root log and its devices', and how far each goes here.
+        if (!isAuthorId(author)) throw new HttpError(400, 'INVALID_AUTHOR', 'author must be an author id (12D3KooW…)')
+        const logs = await Promise.all((await node.logs.logsOf(author)).map(async id => ({
+          log: id,
+          head: (await node.logs.head(id))?.seq ?? 0,
+          ...(await node.logs.revokedAfter(id) !== undefined ? { revokedAfter: await node.logs.revokedAfter(id) } : {})
+        })))
+        return sendJson(res, 200, { logs })
+      }
+      // Entries of one log: an author id names its root log, a device id that device's.
       if (path.length !== 3 || path[2] !== 'entries') break
       if (!isAuthorId(author)) throw new HttpError(400, 'INVALID_AUTHOR', 'author must be an author id (12D3KooW…)')
       const limit = pageLimit(params)

@@ -3,9 +3,11 @@
  * its author key, device key, log, follows and everything it replicated under --data, and offers the
  * JSON API of DESIGN §3 on 127.0.0.1, for whoever holds the token in --data/api.token.
  */
+import { access } from 'node:fs/promises'
 import { join } from 'node:path'
+import type { Ed25519PrivateKey } from '@libp2p/interface'
 import { LevelDatastore } from 'datastore-level'
-import { authorFromPrivateKey, exportAuthor, generateAuthor, importAuthor } from '../lib/core/index.js'
+import { authorFromPrivateKey, exportAuthor, generateAuthor, importAuthor, type Author } from '../lib/core/index.js'
 import { createNodeFlockNode } from '../lib/p2p/runtime-node.js'
 import { LocalClient } from '../lib/app/local-client.js'
 import { startApi } from './api.js'
@@ -23,15 +25,30 @@ async function fetchBootstrap (url: string): Promise<string[]> {
   return body.multiaddrs.filter(a => a.includes('/ws'))
 }
 
+/**
+ * This peer's device key (PROTOCOL.md §1, Devices), or none when it keeps writing its author's root
+ * log: a data dir from before version 2 already holds that log (index/ exists, device.key does not).
+ * A new data dir, even one given another device's author.json, makes a device of its own, so two
+ * copies of one author key never write one log.
+ */
+async function deviceOf (data: string): Promise<Author | undefined> {
+  const path = join(data, 'device.key')
+  const hasKey = await access(path).then(() => true, () => false)
+  if (!hasKey && await access(join(data, 'index')).then(() => true, () => false)) return undefined
+  return authorFromPrivateKey(await loadOrCreateKey(path) as Ed25519PrivateKey)
+}
+
 export async function runPeer (options: PeerOptions): Promise<void> {
   const backup = await loadOrCreateText(join(options.data, 'author.json'), async () => exportAuthor(await generateAuthor()))
   const author = importAuthor(backup)
+  const device = await deviceOf(options.data)
   const nodeKey = await loadOrCreateKey(join(options.data, 'node.key'))
   const token = await loadOrCreateToken(join(options.data, 'api.token'))
   const relays = [...options.relays]
   for (const url of options.bootstrap) relays.push(...await fetchBootstrap(url))
   const node = await createNodeFlockNode({
     author: authorFromPrivateKey(author.privateKey),
+    ...(device !== undefined ? { device, deviceName: 'headless peer' } : {}),
     nodeKey,
     dataDir: options.data,
     relays,
@@ -61,7 +78,7 @@ export async function runPeer (options: PeerOptions): Promise<void> {
   process.once('SIGINT', shutdown)
   process.once('SIGTERM', shutdown)
   // The token is printed here, for whoever started us, and nowhere else.
-  process.stdout.write(JSON.stringify({ event: 'ready', author: author.id, peerId: node.peerId.toString(), api: api.url, token }) + '\n')
+  process.stdout.write(JSON.stringify({ event: 'ready', author: author.id, device: node.logId, peerId: node.peerId.toString(), api: api.url, token }) + '\n')
 }
 
 const parsed = peerOptions(process.argv.slice(2), process.env)

@@ -61,6 +61,7 @@ function watched (store: EntryStore, hooks: { get?: (cid: CID) => void, authors?
       return await store.get(cid)
     },
     head: async author => await store.head(author),
+    logsOf: async author => await store.logsOf(author),
     range: (author, from, to) => store.range(author, from, to),
     authors: async () => {
       await hooks.authors?.()

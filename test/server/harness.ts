@@ -21,7 +21,7 @@ export interface Proc<R> {
 }
 
 export interface RelayReady { event: 'ready', peerId: string, multiaddrs: string[], http: string }
-export interface PeerReady { event: 'ready', author: string, peerId: string, api: string, token: string }
+export interface PeerReady { event: 'ready', author: string, device: string, peerId: string, api: string, token: string }
 /** Where a peer's API is and the token it wants: a ready line has both. */
 export type PeerApi = Pick<PeerReady, 'api' | 'token'>
 

@@ -96,12 +96,12 @@ describe('relay and three peers', () => {
   })
 })
 
-/** Every entry of `author` that `p` holds, page by page. */
-async function authorEntries (p: Proc<PeerReady>, author: string): Promise<EntriesBody['entries']> {
+/** Every entry of log `log` (a peer's device log) that `p` holds, page by page. */
+async function logEntries (p: Proc<PeerReady>, log: string): Promise<EntriesBody['entries']> {
   const entries: EntriesBody['entries'] = []
   let after = 0
   for (;;) {
-    const page = (await api<EntriesBody>(p.ready, 'GET', `/authors/${author}/entries?limit=500&after=${after}`)).body
+    const page = (await api<EntriesBody>(p.ready, 'GET', `/authors/${log}/entries?limit=500&after=${after}`)).body
     entries.push(...page.entries)
     if (page.next === undefined) return entries
     after = page.next
@@ -132,8 +132,10 @@ async function postMany (p: Proc<PeerReady>, n: number): Promise<void> {
   }))
 }
 
+/** `entries` are a device log's first `n` posts: its opening device entry, then seq 2 … n + 1. */
 function expectWholeLog (entries: EntriesBody['entries'], n: number): void {
-  expect(entries.map(e => e.seq)).toEqual(Array.from({ length: n }, (_, i) => i + 1))
+  expect(entries[0]?.kind).toBe('device')
+  expect(entries.map(e => e.seq)).toEqual(Array.from({ length: n + 1 }, (_, i) => i + 1))
   for (let i = 1; i < entries.length; i++) expect(entries[i]?.prev).toBe(entries[i - 1]?.cid)
 }
 
@@ -146,15 +148,15 @@ describe('catch-up', () => {
     expect((await api(d.ready, 'POST', '/follows', { author: a.ready.author })).status).toBe(201)
     await ev.next(e => e.event === 'sync' && (e.data.received as number) > 0, 60_000)
     ev.close()
-    const entries = await authorEntries(d, a.ready.author)
+    const entries = await logEntries(d, a.ready.device)
     expectWholeLog(entries, 999)
-    expect(entries[998]?.text).toBe('entry number 998')
+    expect(entries[999]?.text).toBe('entry number 998')
     // The 1,000th entry is the live one: it arrives over gossip on the now-direct connection.
     const ev2 = await events(d.ready)
     const last = await api<{ cid: string }>(a.ready, 'POST', '/posts', { text: 'the thousandth' })
     await ev2.next(e => e.event === 'entry' && e.data.cid === last.body.cid)
     ev2.close()
-    expectWholeLog(await authorEntries(d, a.ready.author), 1000)
+    expectWholeLog(await logEntries(d, a.ready.device), 1000)
   }, 180_000)
 
   test('a peer killed in the middle of a sync resumes after restart with no gap and no duplicate', async () => {
@@ -168,13 +170,13 @@ describe('catch-up', () => {
     ev.close()
     const again = await startPeer('kill-d')
     expect(again.ready.author).toBe(first.ready.author)
-    const partial = await authorEntries(again, a.ready.author)
+    const partial = await logEntries(again, a.ready.device)
     expect(partial.length).toBeGreaterThan(0)
-    expectWholeLog(partial, partial.length)
+    expectWholeLog(partial, partial.length - 1)
     const ev2 = await events(again.ready)
     await ev2.next(e => e.event === 'sync' && e.data.peer === a.ready.peerId, 60_000)
     ev2.close()
-    expectWholeLog(await authorEntries(again, a.ready.author), 3000)
+    expectWholeLog(await logEntries(again, a.ready.device), 3000)
   }, 240_000)
 })
 

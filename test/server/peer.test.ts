@@ -65,8 +65,10 @@ describe('API', () => {
     expect((await api(peer.ready, 'DELETE', `/follows/${other.id}`)).status).toBe(200)
     const entry = await api<{ kind: string, body: { reply: { parent: string, root: string }, tags: string[] } }>(peer.ready, 'GET', `/entries/${reply.body.cid}`)
     expect(entry.body.body.reply).toEqual({ parent: post.body.cid, root: post.body.cid })
-    const own = await api<{ entries: Array<{ seq: number, kind: string }> }>(peer.ready, 'GET', `/authors/${peer.ready.author}/entries`)
-    expect(own.body.entries.map(e => e.kind)).toEqual(['post', 'post', 'like', 'repost', 'profile', 'follow', 'unfollow'])
+    // A new peer is a device of its author: its log opens with the author key's consent to it.
+    const own = await api<{ entries: Array<{ seq: number, kind: string }> }>(peer.ready, 'GET', `/authors/${peer.ready.device}/entries`)
+    expect(own.body.entries.map(e => e.kind)).toEqual(['device', 'post', 'post', 'like', 'repost', 'profile', 'follow', 'unfollow'])
+    expect((await api<{ entries: unknown[] }>(peer.ready, 'GET', `/authors/${peer.ready.author}/entries`)).body.entries).toEqual([])
     const timeline = await api<{ entries: Array<{ cid: string }> }>(peer.ready, 'GET', '/timeline?limit=2')
     expect(timeline.body.entries).toHaveLength(2)
   })
@@ -217,9 +219,9 @@ describe('token file, allowed origins and paging', () => {
 
   test('/authors/<a>/entries pages by seq with limit, after and next', async () => {
     const p = await start<PeerReady>('peer', ['--data', dir(), '--no-webrtc'])
-    // The previous test left one post in this log.
+    // The previous test left one post in this log, after the device entry that opens it.
     for (let i = 1; i <= 4; i++) expect((await api(p.ready, 'POST', '/posts', { text: `post ${i}` })).status).toBe(201)
-    const path = `/authors/${p.ready.author}/entries?limit=2`
+    const path = `/authors/${p.ready.device}/entries?limit=2`
     const first = await api<Page<number>>(p.ready, 'GET', path)
     expect(first.body.entries.map(e => e.seq)).toEqual([1, 2])
     expect(first.body.next).toBe(2)
@@ -227,10 +229,10 @@ describe('token file, allowed origins and paging', () => {
     expect(second.body.entries.map(e => e.seq)).toEqual([3, 4])
     expect(second.body.next).toBe(4)
     const last = await api<Page<number>>(p.ready, 'GET', `${path}&after=${second.body.next}`)
-    expect(last.body.entries.map(e => e.text)).toEqual(['post 4'])
+    expect(last.body.entries.map(e => e.text)).toEqual(['post 3', 'post 4'])
     expect(last.body.next).toBeUndefined()
-    expect((await api<Page<number>>(p.ready, 'GET', `${path}&after=5`)).body).toEqual({ entries: [] })
-    expect((await api<Page<number>>(p.ready, 'GET', `/authors/${p.ready.author}/entries`)).body.entries).toHaveLength(5)
+    expect((await api<Page<number>>(p.ready, 'GET', `${path}&after=7`)).body).toEqual({ entries: [] })
+    expect((await api<Page<number>>(p.ready, 'GET', `/authors/${p.ready.device}/entries`)).body.entries).toHaveLength(6)
     expect(await p.stop()).toBe(0)
   })
 
@@ -334,7 +336,9 @@ describe('gossip validation', () => {
     const real = await api<{ cid: string }>(victim.ready, 'POST', '/posts', { text: 'the real me' })
     await ev.next(e => e.event === 'entry' && e.data.cid === real.body.cid)
     ev.close()
-    const held = await api<{ entries: Array<{ cid: string, text: string }> }>(follower.ready, 'GET', `/authors/${victim.ready.author}/entries`)
-    expect(held.body.entries.map(e => [e.cid, e.text])).toEqual([[real.body.cid, 'the real me']])
+    // Nothing forged was kept: the victim's log holds its device entry and the real post only.
+    const held = await api<{ entries: Array<{ cid: string, kind: string, text: string }> }>(follower.ready, 'GET', `/authors/${victim.ready.device}/entries`)
+    expect(held.body.entries.map(e => e.kind)).toEqual(['device', 'post'])
+    expect(held.body.entries.filter(e => e.kind === 'post').map(e => [e.cid, e.text])).toEqual([[real.body.cid, 'the real me']])
   })
 })

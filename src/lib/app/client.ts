@@ -25,6 +25,29 @@ export interface PostDetails {
   reposted?: PostView
   /** For a quote post: the quoted post, if it is held here and not deleted. */
   quoted?: QuotedView
+  /** The author edited this post (`text` is then the latest edit's): when last, and how often. */
+  edited?: { ts: number, count: number }
+}
+
+/** One edit of a post, as its history lists it. */
+export interface EditView {
+  cid: string
+  ts: number
+  text: string
+}
+
+/** One log that speaks for us: a device's, or the author key's own (root) log. */
+export interface DeviceView {
+  id: string
+  name?: string
+  entries: number
+  lastTs: number | null
+  /** Revoked: its entries after this seq no longer count. */
+  revokedAfter?: number
+  /** The device this client runs on. */
+  current: boolean
+  /** The author key's own log (written by a profile from before devices), which cannot be revoked. */
+  root: boolean
 }
 
 /** As much of a quoted post as its compact card inside the quoting post shows. */
@@ -42,6 +65,11 @@ export interface ProfileView {
   bio: string
   /** CID of the avatar image (fetch bytes with media()). */
   avatar?: string
+  /**
+   * The domain name the profile claims as its handle (protocol v2), as claimed: whether the domain's
+   * proof lists this author is checked apart (handles.ts), and until it is, the handle is unverified.
+   */
+  handle?: string
   following: boolean
   followsMe: boolean
   posts: number
@@ -91,6 +119,8 @@ export interface SyncView {
 
 export interface ForkView {
   author: string
+  /** The device log that forked; absent for the author's root log. */
+  device?: string
   seq: number
   cids: [string, string]
 }
@@ -106,6 +136,8 @@ export interface ProfileInput {
   bio: string
   /** A new avatar, `null` to remove the current one, or absent to keep it. */
   avatar?: MediaInput | null
+  /** A handle (a lowercase domain name), '' to remove the current one, or absent to keep it. */
+  handle?: string
 }
 
 export interface PostInput {
@@ -151,6 +183,14 @@ export interface FlockClient {
   like (cid: string): Promise<Written>
   repost (cid: string): Promise<Written>
   remove (cid: string): Promise<Written>
+  /** New text for one of our posts; the original stays, signed, and readers can list every edit. */
+  edit (cid: string, text: string): Promise<Written>
+  /** The edits of a post by its author, oldest first. */
+  edits (cid: string): Promise<EditView[]>
+  /** The logs that speak for us: this device, our other devices, and the root log if it was written. */
+  devices (): Promise<DeviceView[]>
+  /** Revoke another device of ours; null when it was already revoked. */
+  revokeDevice (id: string): Promise<Written | null>
   /** Null when we already follow `author`: nothing was written. */
   follow (author: string): Promise<Written | null>
   /** Null when we did not follow `author`: nothing was written. */
@@ -177,7 +217,8 @@ export interface FlockClient {
  * `subscribe` stays in the tab that listens.
  */
 export const CLIENT_METHODS = [
-  'timeline', 'authorPosts', 'thread', 'post', 'like', 'repost', 'remove', 'follow', 'unfollow', 'following',
+  'timeline', 'authorPosts', 'thread', 'post', 'like', 'repost', 'remove', 'edit', 'edits', 'devices', 'revokeDevice',
+  'follow', 'unfollow', 'following',
   'setProfile', 'profile', 'notifications', 'network', 'media', 'forks', 'exportLog', 'importLog'
 ] as const satisfies ReadonlyArray<keyof FlockClient>
 

@@ -14,14 +14,14 @@ import type { Datastore } from 'interface-datastore'
 import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
 import {
-  DAG_CBOR_CODE, MAX_ENTRY_BYTES, entryView, equalBytes, isAuthorId, postBody, verifyEntry, type Media, type VerifiedEntry
+  DAG_CBOR_CODE, EntrySchemaError, MAX_ENTRY_BYTES, entryView, equalBytes, isAuthorId, isHandle, postBody, verifyEntry, type Media, type VerifiedEntry
 } from '../core/index.js'
 import type { FlockNode, FlockNodeEvents } from '../p2p/node.js'
 import { collect } from '../p2p/store.js'
 import { MAX_MEDIA_BYTES } from '../p2p/constants.js'
 import type {
-  ClientEvent, FlockClient, ForkView, ImportReport, NetworkView, NotificationView, PostInput, PostView, ProfileInput,
-  ProfileView, Written
+  ClientEvent, DeviceView, EditView, FlockClient, ForkView, ImportReport, NetworkView, NotificationView, PostInput, PostView,
+  ProfileInput, ProfileView, Written
 } from './client.js'
 import { InvalidAuthorError, InvalidCidError, NotOwnEntryError, SelfFollowError, UnknownEntryError } from './errors.js'
 import { openCar } from './car.js'
@@ -36,7 +36,8 @@ const EXPORT_MEDIA_TIMEOUT_MS = 5_000
 
 /** What the client uses of a node: its public face, nothing of libp2p or the store. */
 export type ClientNode = Pick<FlockNode,
-  'author' | 'peerId' | 'logs' | 'following' | 'timeline' | 'publish' | 'follow' | 'unfollow' | 'importEntries' |
+  'author' | 'logId' | 'peerId' | 'logs' | 'following' | 'timeline' | 'publish' | 'follow' | 'unfollow' | 'importEntries' |
+  'devices' | 'revokeDevice' |
   'addMedia' | 'block' | 'connections' | 'totals' | 'served' | 'topicPeers' | 'relayIds' | 'syncSummary' |
   'addEventListener' | 'removeEventListener'>
 
@@ -98,7 +99,7 @@ export class LocalClient implements FlockClient {
 
   async post (input: PostInput): Promise<Written> {
     const media: Media[] = []
-    for (const m of input.media ?? []) media.push({ cid: await this.#node.addMedia(m.bytes), mime: m.mime, alt: m.alt })
+    for (const m of input.media ?? []) media.push({ cid: await this.#node.addMedia(m.bytes), mime: m.mime, alt: m.alt, size: m.bytes.length })
     const replyTo = input.replyTo === undefined ? undefined : await this.#entry(input.replyTo)
     const body = postBody(input.text, {
       ...(replyTo !== undefined ? { replyTo } : {}),
@@ -124,6 +125,32 @@ export class LocalClient implements FlockClient {
     return written(await this.#node.publish('delete', { subject: subject.cid }))
   }
 
+  async edit (cid: string, text: string): Promise<Written> {
+    const subject = await this.#entry(cid)
+    if (subject.entry.author !== this.author || subject.entry.kind !== 'post') throw new NotOwnEntryError()
+    const { tags, mentions } = postBody(text, {})
+    return written(await this.#node.publish('edit', {
+      subject: subject.cid,
+      text,
+      ...(mentions !== undefined ? { mentions } : {}),
+      ...(tags !== undefined ? { tags } : {})
+    }))
+  }
+
+  async edits (cid: string): Promise<EditView[]> {
+    return await this.#views.edits(cid)
+  }
+
+  async devices (): Promise<DeviceView[]> {
+    return (await this.#node.devices()).map(d => ({ ...d, root: d.id === this.author }))
+  }
+
+  async revokeDevice (id: string): Promise<Written | null> {
+    if (!isAuthorId(id)) throw new InvalidAuthorError()
+    const v = await this.#node.revokeDevice(id)
+    return v === null ? null : written(v)
+  }
+
   async follow (author: string): Promise<Written | null> {
     if (!isAuthorId(author)) throw new InvalidAuthorError()
     if (author === this.author) throw new SelfFollowError()
@@ -145,7 +172,15 @@ export class LocalClient implements FlockClient {
     let avatar: CID | undefined
     if (profile.avatar === undefined) avatar = await this.#views.avatarOf(this.author)
     else if (profile.avatar !== null) avatar = await this.#node.addMedia(profile.avatar.bytes)
-    return written(await this.#node.publish('profile', { name: profile.name, bio: profile.bio, ...(avatar !== undefined ? { avatar } : {}) }))
+    // Like the avatar, a handle the input does not mention is carried over; '' removes it.
+    const handle = profile.handle === undefined ? (await this.#views.profile(this.author)).handle : profile.handle === '' ? undefined : profile.handle
+    if (handle !== undefined && !isHandle(handle)) throw new EntrySchemaError('body.handle', 'must be a lowercase domain name such as alice.example.org')
+    return written(await this.#node.publish('profile', {
+      name: profile.name,
+      bio: profile.bio,
+      ...(avatar !== undefined ? { avatar } : {}),
+      ...(handle !== undefined ? { handle } : {})
+    }))
   }
 
   async profile (author: string): Promise<ProfileView> {
@@ -184,12 +219,23 @@ export class LocalClient implements FlockClient {
     return await this.#views.forks()
   }
 
+  /** Every log of ours (each device's), rooted at the heads, with the media they name. */
   async exportLog (): Promise<Uint8Array> {
     const logs = this.#node.logs
-    const head = await logs.head(this.author)
-    const { writer, out } = CarWriter.create(head === null ? [] : [head.cid])
+    const heads = []
+    for (const id of await logs.logsOf(this.author)) {
+      const head = await logs.head(id)
+      if (head !== null) heads.push({ id, head })
+    }
+    const { writer, out } = CarWriter.create(heads.map(h => h.head.cid))
     const car = collect(out)
-    for await (const bytes of logs.range(this.author, 1, head?.seq ?? 0)) {
+    for (const { id, head } of heads) await this.#exportLog(writer, id, head.seq)
+    await writer.close()
+    return await car
+  }
+
+  async #exportLog (writer: Awaited<ReturnType<typeof CarWriter.create>>['writer'], id: string, to: number): Promise<void> {
+    for await (const bytes of this.#node.logs.range(id, 1, to)) {
       const v = await verifyEntry(bytes)
       await writer.put({ cid: v.cid, bytes })
       const e = v.entry
@@ -199,8 +245,6 @@ export class LocalClient implements FlockClient {
         if (data !== undefined) await writer.put({ cid, bytes: data })
       }
     }
-    await writer.close()
-    return await car
   }
 
   /**
@@ -244,7 +288,9 @@ export class LocalClient implements FlockClient {
     const onNetwork = (): void => { listener({ type: 'network' }) }
     const onFork = (evt: FlockNodeEvents['fork']): void => {
       const [a, b] = evt.detail.evidence
-      listener({ type: 'fork', fork: { author: evt.detail.author, seq: evt.detail.seq, cids: [a.cid.toString(), b.cid.toString()] } })
+      const author = a.entry.author
+      const device = evt.detail.author === author ? {} : { device: evt.detail.author }
+      listener({ type: 'fork', fork: { author, ...device, seq: evt.detail.seq, cids: [a.cid.toString(), b.cid.toString()] } })
     }
     node.addEventListener('entry', onEntry)
     node.addEventListener('sync:progress', onSync)

@@ -7,6 +7,7 @@
 import { CID } from 'multiformats/cid'
 import { entryView, type VerifiedEntry } from '../core/index.js'
 import type { LogReader } from '../p2p/store.js'
+import { authorNewestFirst, compareVersions } from '../p2p/timeline.js'
 import type { ReadModel } from './read-model.js'
 import type { ForkView, NotificationView, PostView, ProfileView, QuotedView } from './client.js'
 
@@ -17,7 +18,7 @@ const MAX_ANCESTORS = 50
 export interface ViewSource {
   /** Our author id. */
   readonly self: string
-  readonly logs: Pick<LogReader, 'get' | 'newestFirst' | 'forks' | 'authors'>
+  readonly logs: Pick<LogReader, 'get' | 'newestFirst' | 'forks' | 'authors' | 'logsOf' | 'revokedAfter'>
   timeline: (limit: number) => Promise<VerifiedEntry[]>
   following: () => string[]
   /** An entry by CID, wherever this source may look for it (a node also asks its peers). */
@@ -52,7 +53,7 @@ export class PostViews {
 
   async authorPosts (author: string, limit = 50): Promise<PostView[]> {
     const out: VerifiedEntry[] = []
-    for await (const v of this.#src.logs.newestFirst(author)) {
+    for await (const v of authorNewestFirst(this.#src.logs, author)) {
       if (v.entry.kind === 'post' || v.entry.kind === 'repost') out.push(v)
       if (out.length >= limit * 2) break
     }
@@ -89,14 +90,15 @@ export class PostViews {
     const latest = (await this.#model.profile(author))?.entry.body
     let posts = 0
     let followsMe = false
-    let decided = false
-    for await (const v of this.#src.logs.newestFirst(author)) {
+    let decided: VerifiedEntry | undefined
+    for await (const v of authorNewestFirst(this.#src.logs, author)) {
       const e = v.entry
       if (e.kind === 'post') posts++
-      // Newest first: the first follow/unfollow naming us decides.
-      if ((e.kind === 'follow' || e.kind === 'unfollow') && e.body.author === this.#src.self && !decided) {
+      // The latest follow/unfollow naming us decides; across devices ts ties go to the greater CID.
+      if ((e.kind === 'follow' || e.kind === 'unfollow') && e.body.author === this.#src.self &&
+        (decided === undefined || compareVersions(e.ts, v.cid.bytes, decided.entry.ts, decided.cid.bytes) > 0)) {
         followsMe = e.kind === 'follow'
-        decided = true
+        decided = v
       }
     }
     return {
@@ -104,11 +106,28 @@ export class PostViews {
       name: latest?.name ?? '',
       bio: latest?.bio ?? '',
       ...(latest?.avatar !== undefined ? { avatar: latest.avatar.toString() } : {}),
+      ...(latest?.handle !== undefined ? { handle: latest.handle } : {}),
       following: this.#src.following().includes(author),
       followsMe,
       posts,
-      forked: (await this.#src.logs.forks(author)).length > 0
+      forked: (await Promise.all((await this.#src.logs.logsOf(author)).map(async l => (await this.#src.logs.forks(l)).length))).some(n => n > 0)
     }
+  }
+
+  /** Every edit of a post by its author, oldest first: its history, after the original. */
+  async edits (cid: string): Promise<Array<{ cid: string, ts: number, text: string }>> {
+    const post = await this.#src.entry(cid).catch(() => undefined)
+    if (post === undefined) return []
+    return (await this.#editsOf(post)).map(v => ({ cid: v.cid.toString(), ts: v.entry.ts, text: v.entry.body.text }))
+  }
+
+  async #editsOf (post: VerifiedEntry): Promise<Array<VerifiedEntry<'edit'>>> {
+    const out: Array<VerifiedEntry<'edit'>> = []
+    for (const cid of await this.#model.refs(post.cid, 'edit')) {
+      const v = await this.#src.logs.get(cid)
+      if (v?.entry.kind === 'edit' && v.entry.author === post.entry.author && !await this.#model.isDeleted(cid)) out.push(v as VerifiedEntry<'edit'>)
+    }
+    return out.sort((a, b) => compareVersions(a.entry.ts, a.cid.bytes, b.entry.ts, b.cid.bytes))
   }
 
   /** The avatar in `author`'s latest profile entry, to carry over into a new one. */
@@ -142,8 +161,10 @@ export class PostViews {
   async forks (): Promise<ForkView[]> {
     const out: ForkView[] = []
     for (const author of await this.#src.logs.authors()) {
-      for (const f of await this.#src.logs.forks(author)) {
-        out.push({ author, seq: f.seq, cids: [f.cids[0].toString(), f.cids[1].toString()] })
+      for (const log of await this.#src.logs.logsOf(author)) {
+        for (const f of await this.#src.logs.forks(log)) {
+          out.push({ author, ...(log === author ? {} : { device: log }), seq: f.seq, cids: [f.cids[0].toString(), f.cids[1].toString()] })
+        }
       }
     }
     return out
@@ -185,10 +206,15 @@ export class PostViews {
       }
       return authors
     }
-    const [likes, reposts, replies] = await Promise.all([byAuthor('like'), byAuthor('repost'), model.refs(v.cid, 'reply')])
+    const [likes, reposts, replies, edits] = await Promise.all([
+      byAuthor('like'), byAuthor('repost'), model.refs(v.cid, 'reply'), v.entry.kind === 'post' ? this.#editsOf(v) : []
+    ])
     const { name, avatar } = await this.#author(v.entry.author, infos)
+    const latest = edits.at(-1)
     const view: PostView = {
       ...entryView(v),
+      // The post as its author last worded it; the signed original stays in `body`.
+      ...(latest !== undefined ? { text: latest.entry.body.text, edited: { ts: latest.entry.ts, count: edits.length } } : {}),
       replies: replies.length,
       likes: likes.size,
       reposts: reposts.size,

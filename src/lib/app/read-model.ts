@@ -21,15 +21,16 @@ import * as dagCbor from '@ipld/dag-cbor'
 import { logger } from '@libp2p/logger'
 import { Key, type Datastore } from 'interface-datastore'
 import { CID } from 'multiformats/cid'
-import { entryCid, restoreVerified, type VerifiedEntry } from '../core/index.js'
+import { entryCid, logOf, restoreVerified, type VerifiedEntry } from '../core/index.js'
 import { readOptional, type LogReader } from '../p2p/store.js'
+import { compareVersions } from '../p2p/timeline.js'
 
 const log = logger('flock:read-model')
 
 /** What the read model reads of the replicated logs (the node's `logs`, or a store opened without a node). */
-export type LogSource = Pick<LogReader, 'get' | 'head' | 'range' | 'authors'>
+export type LogSource = Pick<LogReader, 'get' | 'head' | 'range' | 'authors' | 'logsOf'>
 
-export type RefKind = 'reply' | 'like' | 'repost' | 'quote'
+export type RefKind = 'reply' | 'like' | 'repost' | 'quote' | 'edit'
 
 /** Entries per datastore batch when indexing from the logs, so a long log is not one huge write. */
 const INDEX_BATCH = 256
@@ -41,7 +42,8 @@ const refKey = (subject: CID, kind: RefKind, cid: CID): Key => new Key(`/flock/r
 const notifyKey = (target: string, v: VerifiedEntry): Key => new Key(`/flock/notify/${target}/${padded(v.entry.ts)}-${v.cid.toString()}`)
 const profileKey = (author: string): Key => new Key(`/flock/profile/${author}`)
 const deletedKey = (subject: CID): Key => new Key(`/flock/deleted/${subject.toString()}`)
-const indexedKey = (author: string): Key => new Key(`/flock/indexed/${author}`)
+// Watermarks are per log (a root log's id is its author's): each device log is indexed in its own order.
+const indexedKey = (log: string): Key => new Key(`/flock/indexed/${log}`)
 
 export class ReadModel {
   readonly #index: Datastore
@@ -64,12 +66,14 @@ export class ReadModel {
     await this.#enqueue(async () => {
       let failure: unknown
       for (const author of await this.#logs.authors()) {
-        try {
-          const head = await this.#logs.head(author)
-          if (head !== null) await this.#indexFromLog(author, head.seq)
-        } catch (err) {
-          log.error('indexing %s failed: %e', author, err)
-          failure ??= err
+        for (const id of await this.#logs.logsOf(author)) {
+          try {
+            const head = await this.#logs.head(id)
+            if (head !== null) await this.#indexFromLog(id, head.seq)
+          } catch (err) {
+            log.error('indexing %s failed: %e', id, err)
+            failure ??= err
+          }
         }
       }
       if (failure !== undefined) throw failure
@@ -77,7 +81,7 @@ export class ReadModel {
   }
 
   /**
-   * Queue stored entries for indexing, in per-author seq order; entries at or below their author's
+   * Queue stored entries for indexing, in per-log seq order; entries at or below their log's
    * watermark are skipped. Never throws: a failure is logged, and the next catchUp (or the next
    * entry of that author, which finds the gap) indexes what was missed.
    */
@@ -113,9 +117,9 @@ export class ReadModel {
     return out
   }
 
-  /** The author's latest profile entry, if any is held. */
-  async profile (author: string): Promise<VerifiedEntry<'profile'> | undefined> {
-    await this.idle()
+  /** The author's latest profile entry, if any is held. `settled`: wait for what is queued first. */
+  async profile (author: string, settled = true): Promise<VerifiedEntry<'profile'> | undefined> {
+    if (settled) await this.idle()
     const stored = await readOptional(this.#index, profileKey(author))
     return stored === undefined ? undefined : await this.#logs.get(CID.decode(stored)) as VerifiedEntry<'profile'> | undefined
   }
@@ -133,15 +137,16 @@ export class ReadModel {
   }
 
   async #indexEntries (entries: VerifiedEntry[]): Promise<void> {
-    const byAuthor = new Map<string, VerifiedEntry[]>()
+    const byLog = new Map<string, VerifiedEntry[]>()
     const known = new Map<string, string>()
     for (const v of entries) {
-      const list = byAuthor.get(v.entry.author)
-      if (list === undefined) byAuthor.set(v.entry.author, [v])
+      const id = logOf(v.entry)
+      const list = byLog.get(id)
+      if (list === undefined) byLog.set(id, [v])
       else list.push(v)
       known.set(v.cid.toString(), v.entry.author)
     }
-    for (const [author, list] of byAuthor) {
+    for (const [author, list] of byLog) {
       try {
         const mark = await this.#watermark(author)
         const fresh = list.filter(v => v.entry.seq > mark)
@@ -221,13 +226,28 @@ export class ReadModel {
       case 'follow':
         notify(e.body.author)
         break
-      case 'profile':
-        keys.push(profileKey(e.author))
+      case 'profile': {
+        // Across an author's devices the latest by time wins, not the last to arrive (PROTOCOL.md §3).
+        const held = await this.profile(e.author, false)
+        if (held === undefined || compareVersions(e.ts, v.cid.bytes, held.entry.ts, held.cid.bytes) > 0) keys.push(profileKey(e.author))
         break
+      }
       case 'delete':
         // Only an author may retract its own entries; a tombstone for anyone else's is inert.
         if (await this.#authorOf(e.body.subject, known) === e.author) keys.push(deletedKey(e.body.subject))
         break
+      case 'edit':
+        // Likewise only its author may give a post new text.
+        if (await this.#authorOf(e.body.subject, known) === e.author) keys.push(refKey(e.body.subject, 'edit', v.cid))
+        break
+      case 'revoke': {
+        // What the revoked device wrote after `after` stops counting: hidden like a deleted entry.
+        // Later entries of it are refused by the store, so what is held now is all there is.
+        const head = await this.#logs.head(e.body.device)
+        if (head === null || head.author !== e.author) break
+        for await (const bytes of this.#logs.range(e.body.device, e.body.after + 1, head.seq)) keys.push(deletedKey(await entryCid(bytes)))
+        break
+      }
     }
     return keys
   }
