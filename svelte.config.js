@@ -8,7 +8,8 @@ const config = {
     // A single-page app: every route renders in the browser, the server only serves files.
     adapter: adapter({ fallback: 'index.html' }),
     // Strict CSP as a <meta> in the shell: scripts only from our origin (SvelteKit hashes its own
-    // bootstrap script), no eval. connect-src allows ws/wss because relays are chosen at run time;
+    // bootstrap script), no eval. connect-src allows ws/wss because relays are chosen at run time, and
+    // https because a profile handle is proved by its own domain's /.well-known/flock.json;
     // images are our files or blobs made from verified blocks. Inline styles stay allowed for
     // Svelte's style directives; they cannot run code.
     csp: {
@@ -18,7 +19,7 @@ const config = {
         'script-src': ['self'],
         'style-src': ['self', 'unsafe-inline'],
         'img-src': ['self', 'blob:', 'data:'],
-        'connect-src': ['self', 'ws:', 'wss:'],
+        'connect-src': ['self', 'ws:', 'wss:', 'https:'],
         'worker-src': ['self'],
         'manifest-src': ['self'],
         'object-src': ['none'],

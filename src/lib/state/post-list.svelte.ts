@@ -1,12 +1,12 @@
 /**
- * What every list of posts on screen shares (home, tag, thread, profile): like, repost and delete with
- * an optimistic update, and refreshing while it renders. The node's own 'entry' event for our action
+ * What every list of posts on screen shares (home, tag, thread, profile): like, repost, edit and delete
+ * with an optimistic update, and refreshing while it renders. The node's own 'entry' event for our action
  * triggers the refetch that confirms the optimistic state.
  */
 import { createSubscriber, SvelteMap } from 'svelte/reactivity'
 import type { ClientEvent, FlockClient, PostView } from '../app/client.js'
 import { coalesce, errorMessage, type Refresher } from './live.js'
-import { withLike, withRepost } from './posts.js'
+import { withEdit, withLike, withRepost } from './posts.js'
 
 export abstract class PostListState {
   protected readonly client: FlockClient
@@ -99,6 +99,17 @@ export abstract class PostListState {
     } catch (err) {
       this.#error = errorMessage(err)
     }
+  }
+
+  /**
+   * New text for one of our posts. Once the node has stored the edit the list shows it at once, then
+   * refetches. Throws what the client threw, so the editor that asked can say why and stay open.
+   */
+  async edit (cid: string, text: string): Promise<void> {
+    await this.client.edit(cid, text)
+    const ts = Date.now()
+    this.patch(cid, p => withEdit(p, text, ts))
+    this.refresh()
   }
 
   async #optimistic (cid: string, apply: (p: PostView) => PostView, undo: (p: PostView) => PostView, action: () => Promise<void>): Promise<void> {

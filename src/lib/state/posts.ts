@@ -1,5 +1,5 @@
 /**
- * Pure helpers over PostView lists: optimistic patches for likes and reposts, the post a timeline
+ * Pure helpers over PostView lists: optimistic patches for likes, reposts and edits, the post a timeline
  * item shows (a repost shows the reposted post), and the fields of a post body the UI renders.
  */
 import type { PostView } from '../app/client.js'
@@ -28,6 +28,12 @@ export function withLike (p: PostView, liked: boolean): PostView {
 export function withRepost (p: PostView, reposted: boolean): PostView {
   if (p.repostedByMe === reposted) return p
   return { ...p, repostedByMe: reposted, reposts: Math.max(0, p.reposts + (reposted ? 1 : -1)) }
+}
+
+/** The post with `text` as its latest edit, edited at `ts`: what a list shows until the node's answer replaces it. */
+export function withEdit (p: PostView, text: string, ts: number): PostView {
+  if (p.kind !== 'post') return p
+  return { ...p, text, edited: { ts, count: (p.edited?.count ?? 0) + 1 } }
 }
 
 /** The post a timeline item shows: for a repost, the reposted post (if it is held). */
