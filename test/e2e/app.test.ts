@@ -184,6 +184,26 @@ describe('persistence and offline', () => {
     await c.page.getByTestId('restore-passphrase').fill('five gold rings')
     await c.page.getByTestId('restore-submit').click()
     expect((await c.page.getByTestId('author-id').first().textContent({ timeout: 60_000 }))?.trim()).toBe(aId)
+
+    // The restored profile is a new device of A: it posts at once, before it has caught up with A's
+    // log, and A posts too. B follows A and sees both posts under one author, with no fork warning.
+    await compose(c.page, 'from the restored device')
+    await a.page.goto(a.url('/'))
+    await compose(a.page, 'from the first device')
+    await b.page.goto(b.url('/'))
+    await follow(b.page, aId)
+    for (const text of ['from the restored device', 'from the first device']) {
+      const onB = entryWithText(b.page, text)
+      await onB.waitFor({ timeout: 90_000 })
+      expect(await onB.getAttribute('data-author')).toBe(aId)
+    }
+    await b.page.goto(b.url(`/u/${aId}`))
+    await entryWithText(b.page, 'from the restored device').waitFor({ timeout: 60_000 })
+    await entryWithText(b.page, 'from the first device').waitFor({ timeout: 60_000 })
+    expect(await b.page.getByText('signed two different histories').count()).toBe(0)
+    // Each device lists the other as speaking for A.
+    await c.page.goto(c.url('/settings'))
+    await c.page.locator('[data-testid="device-row"][data-current="false"]').first().waitFor({ timeout: 90_000 })
     await c.context.close()
   })
 })
