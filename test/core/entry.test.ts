@@ -8,14 +8,14 @@ import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import {
   createEntry, decodeEntry, entryCid, restoreVerified, signEd25519, signingInput, signingInputOf, verifyEntry,
   MAX_SEQ,
-  ENTRY_KINDS, ENTRY_VERSION, MAX_ALT_GRAPHEMES, MAX_BIO_GRAPHEMES, MAX_ENTRY_BYTES, MAX_MEDIA, MAX_MENTIONS,
-  MAX_NAME_GRAPHEMES, MAX_TAG_LENGTH, MAX_TAGS, MAX_TEXT_GRAPHEMES, SIGNING_DOMAIN,
+  V1_KINDS, MAX_ALT_GRAPHEMES, MAX_BIO_GRAPHEMES, MAX_ENTRY_BYTES, MAX_MEDIA, MAX_MENTIONS,
+  MAX_NAME_GRAPHEMES, MAX_TAG_LENGTH, MAX_TAGS, MAX_TEXT_GRAPHEMES, SIGNING_DOMAIN_V1,
   EntryDecodeError, EntrySchemaError, EntryTooLargeError, FlockError, InvalidAuthorError, InvalidSignatureError,
   NonCanonicalEncodingError, TextTooLongError, UnsupportedVersionError,
   type Entry, type Media, type PostBody, type VerifiedEntry
 } from '../../src/lib/core/index.js'
 import {
-  T0, RawFloat, RawInt, RawMap, authorFromSeed, cborCid, decodeRaw, encodeRawCbor, equalBytes, fixtures, hex,
+  T0, V1, RawFloat, RawInt, RawMap, authorFromSeed, cborCid, decodeRaw, encodeRawCbor, equalBytes, fixtures, hex,
   rawCid, rejectsWith, signRaw, throwsWith, toRaw, type RawValue
 } from './helpers.js'
 
@@ -67,8 +67,9 @@ function flipBit (bytes: Uint8Array, index: number, bit: number): Uint8Array {
 describe('round trip of every kind', async () => {
   const { chain } = await fixtures()
 
-  test('the fixture chain covers every kind', () => {
-    expect(new Set(chain.map(c => c.v.entry.kind))).toEqual(new Set(ENTRY_KINDS))
+  test('the fixture chain covers every version-1 kind, all in version-1 entries', () => {
+    expect(new Set(chain.map(c => c.v.entry.kind))).toEqual(new Set(V1_KINDS))
+    expect(new Set(chain.map(c => c.v.entry.v))).toEqual(new Set([1]))
   })
 
   test.each(chain.map(c => [c.label, c.v] as const))('%s', async (_label, v) => {
@@ -84,7 +85,7 @@ describe('round trip of every kind', async () => {
     expect(v.cid.version).toBe(1)
     expect(v.cid.code).toBe(0x71)
     expect(v.cid.multihash.code).toBe(0x12)
-    expect(v.entry.v).toBe(ENTRY_VERSION)
+    expect(v.entry.v).toBe(1)
     expect(v.entry.sig).toHaveLength(64)
     const restored = restoreVerified(v.bytes, v.cid)
     expect(restored.entry).toEqual(v.entry)
@@ -100,9 +101,9 @@ describe('round trip of every kind', async () => {
       fc.constantFrom(...[0, 1, 23, 24, 255, 256, 65535, 65536, 2 ** 32 - 1, 2 ** 32, max].filter(x => x <= max)),
       fc.integer({ min: 0, max })
     )
-    await fc.assert(fc.property(edge(MAX_SEQ), edge(Number.MAX_SAFE_INTEGER), (seqish, ts) => {
+    await fc.assert(fc.property(edge(MAX_SEQ), edge(Number.MAX_SAFE_INTEGER), fc.constantFrom(1, 2), (seqish, ts, version) => {
       const seq = Math.max(1, seqish)
-      const entry = { v: ENTRY_VERSION, author: a.id, seq, prev: seq === 1 ? null : prev, ts, kind: 'post', body: { text: 'x' }, sig: new Uint8Array(64).fill(7) } as Entry
+      const entry = { v: version, author: a.id, seq, prev: seq === 1 ? null : prev, ts, kind: 'post', body: { text: 'x' }, sig: new Uint8Array(64).fill(7) } as Entry
       expect(equalBytes(signingInputOf(entry, dagCbor.encode(entry)), signingInput(entry))).toBe(true)
     }), { seed: 5, numRuns: 300 })
   })
@@ -137,9 +138,9 @@ describe('round trip of every kind', async () => {
     })
   })
 
-  test('fixed keys give fixed bytes (regression vector)', async () => {
+  test('fixed keys give fixed bytes (regression vector, version 1)', async () => {
     const a = await authorFromSeed(1)
-    const v = await createEntry(a, null, 'post', { text: 'hi' }, T0)
+    const v = await createEntry(a, null, 'post', { text: 'hi' }, T0, V1)
     expect(a.id).toBe('12D3KooWK99VoVxNE7XzyBwXEzW7xhK7Gpv85r9F3V3fyKSUKPH5')
     expect(v.cid.toString()).toBe('bafyreidw7axxxqycp2yobxdjckvtertnqpdsiyedfiqsanqqoczracohpu')
     expect(hex(v.bytes)).toBe(
@@ -150,12 +151,12 @@ describe('round trip of every kind', async () => {
     )
   })
 
-  test('signing input is the domain prefix then the canonical encoding of everything but sig', async () => {
+  test('signing input is the version-1 domain prefix then the canonical encoding of everything but sig', async () => {
     const { chain } = await fixtures()
     const v = chain[1]?.v as VerifiedEntry
     const { sig: _sig, ...unsigned } = v.entry
     const input = signingInput(v.entry)
-    const prefix = new TextEncoder().encode(SIGNING_DOMAIN)
+    const prefix = new TextEncoder().encode(SIGNING_DOMAIN_V1)
     expect(equalBytes(input.subarray(0, prefix.length), prefix)).toBe(true)
     expect(equalBytes(input.subarray(prefix.length), dagCbor.encode(unsigned))).toBe(true)
     expect(await (await authorFromSeed(1)).publicKey.verify(input, v.entry.sig)).toBe(true)
@@ -389,10 +390,11 @@ describe('small-order author keys', () => {
   })
 })
 
-describe('limits and schema', async () => {
+// Version-1 rules (strict keys, no v2 fields): every entry here is written as version 1.
+describe('limits and schema (version 1)', async () => {
   const a = await authorFromSeed(1)
   const { b, other } = await fixtures()
-  const post = (body: PostBody): Promise<VerifiedEntry> => createEntry(a, null, 'post', body, T0)
+  const post = (body: PostBody): Promise<VerifiedEntry> => createEntry(a, null, 'post', body, T0, V1)
   const unsignedPost = (body: Record<string, unknown>): Record<string, unknown> =>
     ({ v: 1, author: a.id, seq: 1, prev: null, ts: T0, kind: 'post', body })
 
@@ -461,7 +463,7 @@ describe('limits and schema', async () => {
   })
 
   test('profile name and bio limits', async () => {
-    const profile = (name: string, bio: string): Promise<VerifiedEntry> => createEntry(a, null, 'profile', { name, bio }, T0)
+    const profile = (name: string, bio: string): Promise<VerifiedEntry> => createEntry(a, null, 'profile', { name, bio }, T0, V1)
     await expect(profile('n'.repeat(MAX_NAME_GRAPHEMES), 'b'.repeat(MAX_BIO_GRAPHEMES))).resolves.toBeDefined()
     await expect(profile('👍🏽'.repeat(MAX_NAME_GRAPHEMES), '🇳🇱'.repeat(MAX_BIO_GRAPHEMES))).resolves.toBeDefined()
     const name = await rejectsWith(profile('👍🏽'.repeat(MAX_NAME_GRAPHEMES + 1), ''), TextTooLongError, 'TextTooLongError')
@@ -469,8 +471,8 @@ describe('limits and schema', async () => {
     const bio = await rejectsWith(profile('', 'b'.repeat(MAX_BIO_GRAPHEMES + 1)), TextTooLongError, 'TextTooLongError')
     expect([bio.field, bio.graphemes, bio.limit]).toEqual(['body.bio', MAX_BIO_GRAPHEMES + 1, MAX_BIO_GRAPHEMES])
     await expect(profile('', '')).resolves.toBeDefined()
-    await rejectsWith(createEntry(a, null, 'profile', { name: 'x' } as never, T0), EntrySchemaError, 'EntrySchemaError')
-    await rejectsWith(createEntry(a, null, 'profile', { name: 'x', bio: '', avatar: 'bafy' } as never, T0), EntrySchemaError, 'EntrySchemaError')
+    await rejectsWith(createEntry(a, null, 'profile', { name: 'x' } as never, T0, V1), EntrySchemaError, 'EntrySchemaError')
+    await rejectsWith(createEntry(a, null, 'profile', { name: 'x', bio: '', avatar: 'bafy' } as never, T0, V1), EntrySchemaError, 'EntrySchemaError')
   })
 
   test('media: up to 4, valid mime, alt limit', async () => {
@@ -537,7 +539,7 @@ describe('limits and schema', async () => {
 
   test('unknown keys are rejected, in the body and at the top level', async () => {
     expect((await rejectsWith(post({ text: 'x', lang: 'en' } as PostBody), EntrySchemaError, 'EntrySchemaError')).field).toBe('body.lang')
-    const like = await rejectsWith(createEntry(a, null, 'like', { subject: other.cid, author: b.id, extra: 1 } as never, T0), EntrySchemaError, 'EntrySchemaError')
+    const like = await rejectsWith(createEntry(a, null, 'like', { subject: other.cid, author: b.id, extra: 1 } as never, T0, V1), EntrySchemaError, 'EntrySchemaError')
     expect(like.field).toBe('body.extra')
     const top = await signRaw(a, { ...unsignedPost({ text: 'x' }), lang: 'en' })
     expect((await rejectsWith(verifyEntry(top), EntrySchemaError, 'EntrySchemaError')).field).toBe('entry.lang')
@@ -576,12 +578,15 @@ describe('limits and schema', async () => {
     expect((await rejectsWith(verifyEntry(strSig), EntrySchemaError, 'EntrySchemaError')).field).toBe('sig')
   })
 
-  test('versions: v 2 is unsupported, a missing v is a schema error', async () => {
-    for (const v of [2, 0, '1', 1.5, null]) {
+  test('versions: v 3 is unsupported, v 2 is read, a missing v is a schema error', async () => {
+    for (const v of [3, 0, '1', '2', 1.5, null]) {
       const bytes = await signRaw(a, { ...unsignedPost({ text: 'x' }), v })
       const err = await rejectsWith(verifyEntry(bytes), UnsupportedVersionError, 'UnsupportedVersionError')
       expect(err.code).toBe('UNSUPPORTED_VERSION')
     }
+    // Version 2 is supported: the same post as v 2, signed under the version-2 domain, verifies.
+    const v2 = await verifyEntry(await signRaw(a, { ...unsignedPost({ text: 'x' }), v: 2 }))
+    expect(v2.entry.v).toBe(2)
     const { v: _v, ...rest } = unsignedPost({ text: 'x' })
     expect((await rejectsWith(verifyEntry(await signRaw(a, rest)), EntrySchemaError, 'EntrySchemaError')).field).toBe('v')
   })
@@ -699,7 +704,7 @@ describe('limits and schema', async () => {
   test('text with a lone surrogate cannot be signed (its bytes would say something else)', async () => {
     const err = await rejectsWith(post({ text: 'broken \uD83D' }), EntrySchemaError, 'EntrySchemaError')
     expect(err.field).toBe('body.text')
-    await rejectsWith(createEntry(a, null, 'profile', { name: '\uDC00', bio: '' }, T0), EntrySchemaError, 'EntrySchemaError')
+    await rejectsWith(createEntry(a, null, 'profile', { name: '\uDC00', bio: '' }, T0, V1), EntrySchemaError, 'EntrySchemaError')
     await expect(post({ text: 'fine 😀' })).resolves.toBeDefined()
   })
 })

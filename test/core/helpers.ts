@@ -9,12 +9,15 @@ import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
 import {
-  SIGNING_DOMAIN, authorFromPrivateKey, createEntry, signingInput, type Author, type Bodies, type EntryKind, type UnsignedEntry,
+  SIGNING_DOMAIN_V1, authorFromPrivateKey, createEntry, signingInput, type Author, type Bodies, type EntryKind, type UnsignedEntry,
   type VerifiedEntry
 } from '../../src/lib/core/index.js'
 
 /** A fixed "now" for every entry the tests sign: 2023-11-14T22:13:20Z. */
 export const T0 = 1_700_000_000_000
+
+/** createEntry options for a version-1 entry: the tests of version-1 rules say so explicitly. */
+export const V1 = { version: 1 } as const
 
 export async function authorFromSeed (byte: number): Promise<Author> {
   return authorFromPrivateKey(await generateKeyPairFromSeed('Ed25519', new Uint8Array(32).fill(byte)))
@@ -39,7 +42,7 @@ export async function signRaw (author: Author, fields: Record<string, unknown>):
   const complete = ['v', 'author', 'seq', 'prev', 'ts', 'kind', 'body'].every(k => k in fields)
   const input = complete
     ? signingInput(fields as unknown as UnsignedEntry)
-    : Uint8Array.from([...new TextEncoder().encode(SIGNING_DOMAIN), ...dagCbor.encode(fields)])
+    : Uint8Array.from([...new TextEncoder().encode(SIGNING_DOMAIN_V1), ...dagCbor.encode(fields)])
   const sig = await author.privateKey.sign(input)
   return dagCbor.encode({ ...fields, sig })
 }
@@ -54,7 +57,7 @@ export interface Fixtures {
   b: Author
   /** B's first post: the thing A's entries point at. */
   other: VerifiedEntry<'post'>
-  /** A's log, one entry of each kind (seq 1…10), all created with fixed timestamps. */
+  /** A's log, one entry of each version-1 kind (seq 1…10), all version 1, created with fixed timestamps. */
   chain: Array<{ label: string, v: VerifiedEntry }>
 }
 
@@ -68,12 +71,12 @@ export function fixtures (): Promise<Fixtures> {
 async function buildFixtures (): Promise<Fixtures> {
   const a = await authorFromSeed(1)
   const b = await authorFromSeed(2)
-  const other = await createEntry(b, null, 'post', { text: 'hello from b' }, T0)
+  const other = await createEntry(b, null, 'post', { text: 'hello from b' }, T0, V1)
   const chain: Array<{ label: string, v: VerifiedEntry }> = []
   let head: VerifiedEntry | null = null
   let n = 0
   const add = async <K extends EntryKind>(label: string, kind: K, body: Bodies[K]): Promise<VerifiedEntry<K>> => {
-    const v: VerifiedEntry<K> = await createEntry(a, head, kind, body, T0 + 1000 * n++)
+    const v: VerifiedEntry<K> = await createEntry(a, head, kind, body, T0 + 1000 * n++, V1)
     chain.push({ label, v })
     head = v
     return v

@@ -1,3 +1,4 @@
+// Version-1 logs: every entry here is version 1 (the version-2 chain rules are in v2.test.ts).
 import { describe, expect, test } from 'vitest'
 import {
   AuthorLog, checkNext, checkTimestamp, createEntry, decide, gossipVerdict, headOf, refusalError, validateEntry, verifyEntry,
@@ -5,14 +6,14 @@ import {
   FutureTimestampError, InvalidSignatureError, PrevMismatchError, SeqGapError, TimestampRegressionError,
   WrongAuthorError, type Author, type Decision, type GossipVerdict, type HeldLog, type VerifiedEntry
 } from '../../src/lib/core/index.js'
-import { T0, authorFromSeed, cborCid, decodeRaw, rejectsWith, signRaw, throwsWith } from './helpers.js'
+import { T0, V1, authorFromSeed, cborCid, decodeRaw, rejectsWith, signRaw, throwsWith } from './helpers.js'
 import * as dagCbor from '@ipld/dag-cbor'
 
 async function chain (author: Author, n: number, label = 'x', from: VerifiedEntry | null = null): Promise<VerifiedEntry[]> {
   const out: VerifiedEntry[] = []
   let head = from
   for (let i = 0; i < n; i++) {
-    head = await createEntry(author, head, 'post', { text: `${label} ${i}` }, T0 + 1000 * (out.length + (from?.entry.seq ?? 0)))
+    head = await createEntry(author, head, 'post', { text: `${label} ${i}` }, T0 + 1000 * (out.length + (from?.entry.seq ?? 0)), V1)
     out.push(head)
   }
   return out
@@ -96,7 +97,7 @@ describe('AuthorLog', () => {
 
   test('wrong prev: the next seq, but built on another history', async () => {
     const [y1] = await chain(a, 1, 'y')
-    const y2 = await createEntry(a, y1 as VerifiedEntry, 'post', { text: 'y 1' }, T0 + 1000)
+    const y2 = await createEntry(a, y1 as VerifiedEntry, 'post', { text: 'y 1' }, T0 + 1000, V1)
     expect(y2.entry.seq).toBe(2)
     const log = logOf(x1)
     const err = throwsWith(() => log.append(y2), PrevMismatchError, 'PrevMismatchError')
@@ -128,7 +129,7 @@ describe('AuthorLog', () => {
   })
 
   test('fork: two valid entries at one seq are kept as evidence', async () => {
-    const y2 = await createEntry(a, x1, 'post', { text: 'the other history' }, T0 + 1000)
+    const y2 = await createEntry(a, x1, 'post', { text: 'the other history' }, T0 + 1000, V1)
     expect(y2.entry.seq).toBe(2)
     expect(y2.cid.equals(x2.cid)).toBe(false)
     const log = logOf(x1, x2, x3)
@@ -146,14 +147,14 @@ describe('AuthorLog', () => {
     expect(log.length).toBe(3)
     expect(log.get(2)?.cid.equals(x2.cid)).toBe(true)
     // A second, different fork is recorded too.
-    const z1 = await createEntry(a, null, 'post', { text: 'another first post' }, T0)
+    const z1 = await createEntry(a, null, 'post', { text: 'another first post' }, T0, V1)
     expect(throwsWith(() => log.append(z1), ForkError, 'ForkError').seq).toBe(1)
     expect(log.forks).toHaveLength(2)
   })
 
   test('another history at the next seq is a PrevMismatchError, at a held seq a ForkError', async () => {
-    const y2 = await createEntry(a, x1, 'post', { text: 'y' }, T0 + 1000)
-    const y3 = await createEntry(a, y2, 'post', { text: 'y again' }, T0 + 2000)
+    const y2 = await createEntry(a, x1, 'post', { text: 'y' }, T0 + 1000, V1)
+    const y3 = await createEntry(a, y2, 'post', { text: 'y again' }, T0 + 2000, V1)
     const log = logOf(x1, x2)
     // y3 is the next seq, but its prev is y2, which this log never saw: no proof of a fork yet.
     throwsWith(() => log.append(y3), PrevMismatchError, 'PrevMismatchError')
@@ -224,7 +225,7 @@ describe('timestamps in the future', () => {
 
   test('the default clock is the real one', async () => {
     // 2096: far enough ahead of any test machine's clock; T0 (2023) is in the past of all of them.
-    const future = await createEntry(a, null, 'post', { text: 'from the future' }, 4_000_000_000_000)
+    const future = await createEntry(a, null, 'post', { text: 'from the future' }, 4_000_000_000_000, V1)
     throwsWith(() => checkTimestamp(future), FutureTimestampError, 'FutureTimestampError')
     await rejectsWith(validateEntry(future.bytes), FutureTimestampError, 'FutureTimestampError')
     checkTimestamp(x1)
@@ -283,7 +284,7 @@ describe('validateEntry runs the steps in order: size → decode → schema → 
   test('fork and duplicate surface through validateEntry, without recording anything', async () => {
     const log = logOf(x1, x2)
     await rejectsWith(validateEntry(x2.bytes, { log, now: T0 }), DuplicateEntryError, 'DuplicateEntryError')
-    const y2 = await createEntry(a, x1, 'post', { text: 'fork' }, T0 + 1000)
+    const y2 = await createEntry(a, x1, 'post', { text: 'fork' }, T0 + 1000, V1)
     const err = await rejectsWith(validateEntry(y2.bytes, { log, now: T0 }), ForkError<VerifiedEntry>, 'ForkError')
     expect(err.evidence[1].cid.equals(y2.cid)).toBe(true)
     // validateEntry only checks; evidence is recorded by append.
@@ -298,7 +299,7 @@ describe('validateEntry runs the steps in order: size → decode → schema → 
 describe('decide, and the gossip verdict of each decision (PROTOCOL.md §8)', () => {
   const held = (...entries: VerifiedEntry[]): HeldLog => {
     const last = entries.at(-1)
-    return { author: a.id, head: last === undefined ? null : headOf(last) }
+    return { log: a.id, head: last === undefined ? null : headOf(last) }
   }
   /** What a store holding `entries` knows when `v` arrives: its head, and the CID held at v's seq. */
   const against = (v: VerifiedEntry, ...entries: VerifiedEntry[]): HeldLog => {
@@ -309,7 +310,7 @@ describe('decide, and the gossip verdict of each decision (PROTOCOL.md §8)', ()
   }
 
   test('every decision, with its evidence, and its verdict', async () => {
-    const y2 = await createEntry(a, x1, 'post', { text: 'the other history' }, T0 + 1000)
+    const y2 = await createEntry(a, x1, 'post', { text: 'the other history' }, T0 + 1000, V1)
     const [b1] = await chain(b, 1, 'b')
     const earlier = await signedAfter(a, x2, x2.entry.ts - 1)
     const now = x2.entry.ts - MAX_FUTURE_SKEW_MS - 1
@@ -350,7 +351,7 @@ describe('decide, and the gossip verdict of each decision (PROTOCOL.md §8)', ()
   })
 
   test('each refusal has its typed error', async () => {
-    const y2 = await createEntry(a, x1, 'post', { text: 'y' }, T0 + 1000)
+    const y2 = await createEntry(a, x1, 'post', { text: 'y' }, T0 + 1000, V1)
     const h = against(y2, x1, x2)
     const fork = decide(y2, h, null)
     expect(fork.kind).toBe('fork')

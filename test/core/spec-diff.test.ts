@@ -1,35 +1,46 @@
 /**
- * Differential test: PROTOCOL.md (§2 entry fields, §2.1 canonical DAG-CBOR, §3 kinds and bodies,
- * §4 signing, §5 CIDs, §6 limits, validation order and errors) against the reference implementation.
+ * Differential test: PROTOCOL.md (§1.1 devices, §2 entry fields, §2.1 canonical DAG-CBOR, §3 kinds
+ * and bodies, §3.1 extension rules, §4 signing, §5 CIDs, §6 limits, validation order and errors,
+ * §8 verdicts) against the reference implementation, for entries of both versions.
  *
  * Every case below was written from the spec text: its expected outcome is what the spec says
  * (accept, or the error class of the first failing step of §6.2), and it names the section it comes
- * from. Inputs are signed over the raw field map per §4 (spec-gen.ts `sign`), so the reference's own
- * schema checks never run while building them: an entry fails only by the rule the case breaks.
+ * from. Part of them is generated from the spec's own tables, read by spec-gen.ts: the body key sets
+ * of §3 (required, optional, version-2 only), the entry keys of §2, the kind and handle syntax, and
+ * the limits, errors, domains and verdicts the last describe blocks compare with constants.ts,
+ * errors.ts and log.ts. Inputs are signed over the raw field map per §4 (spec-gen.ts `sign`), so the
+ * reference's own schema checks never run while building them: an entry fails only by the rule the
+ * case breaks. Cases without an explicit version are version 1 (the strict rules); the version-2
+ * cases build on them.
  *
  * Where the two disagreed, one side was fixed and the case moved to `settled disagreements` below;
- * a new disagreement is decided the same way, never left as a skipped test.
+ * a new disagreement is decided the same way, never left as a skipped or expected-to-fail test.
  */
 import { describe, expect, test } from 'vitest'
 import * as dagCbor from '@ipld/dag-cbor'
 import { createPublicKey, verify as nodeVerify } from 'node:crypto'
 import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
+import * as core from '../../src/lib/core/index.js'
 import {
-  AuthorLog, checkNext, createEntry, headOf, cborDepth, validateEntry, verifyEntry, EntrySchemaError, FlockError, TextTooLongError,
-  MAX_ENTRY_BYTES, type Bodies, type EntryKind, type VerifiedEntry
+  AuthorLog, checkNext, createEntry, deviceBody, gossipVerdict, headOf, cborDepth, revokeBody, validateEntry, verifyEntry,
+  EntrySchemaError, FlockError, TextTooLongError, ENTRY_KINDS, MAX_ENTRY_BYTES, MAX_KIND_LENGTH, V1_KINDS,
+  type Bodies, type Decision, type EntryKind, type VerifiedEntry
 } from '../../src/lib/core/index.js'
-import { RawFloat, RawMap, T0, authorFromSeed, concat, encodeRawCbor, hex, Rng, toRaw, type RawValue } from './helpers.js'
+import { RawFloat, RawMap, T0, V1, authorFromSeed, concat, encodeRawCbor, hex, Rng, toRaw, type RawValue } from './helpers.js'
 import {
-  ONE_GRAPHEME, cborText, header, ids, links, sign, specSigningInput, splice, utf8, validBodies,
-  type Fields
+  DEVICE_DOMAIN_SPEC, DOMAIN_V1, DOMAIN_V2, ONE_GRAPHEME, REVOKE_DOMAIN_SPEC, SPEC_PATH, cborText, deviceAuth, deviceHeader, header, ids, links, revokeAuth, sign,
+  specBodies, specDomains, specEntryKeys, specErrors, specFencedRegex, specKnownKinds, specLimits, specRegex, specSigningInput,
+  specTables, splice, utf8, validBodies, validBodiesV2, type Fields
 } from './spec-gen.js'
+import { readFileSync } from 'node:fs'
+import { peerIdFromString } from '@libp2p/peer-id'
 
 type ErrorName =
   | 'EntryTooLargeError' | 'EntryDecodeError' | 'NonCanonicalEncodingError' | 'UnsupportedVersionError'
   | 'EntrySchemaError' | 'TextTooLongError' | 'InvalidAuthorError' | 'InvalidSignatureError'
   | 'WrongAuthorError' | 'DuplicateEntryError' | 'ForkError' | 'SeqGapError' | 'PrevMismatchError'
-  | 'TimestampRegressionError' | 'FutureTimestampError'
+  | 'TimestampRegressionError' | 'FutureTimestampError' | 'VersionRegressionError'
 type Outcome = 'accept' | ErrorName
 
 interface Case {
@@ -50,7 +61,12 @@ const I = await ids()
 const L = await links()
 const BODIES = await validBodies()
 const { a, b } = I
-const KINDS = ['post', 'like', 'repost', 'follow', 'unfollow', 'profile', 'delete'] as const
+const SPEC_TEXT = readFileSync(SPEC_PATH, 'utf8')
+const TABLES = specTables(SPEC_TEXT)
+const SPEC_BODIES = specBodies(TABLES)
+/** §3.1: the kinds of version 1 and the kinds version 2 adds, as the spec lists them. */
+const KNOWN = specKnownKinds(SPEC_TEXT)
+const KINDS = KNOWN.both
 const OMIT = Symbol('omit')
 
 /** An edit of a valid seq-1 entry: top-level fields replaced (OMIT removes one). */
@@ -135,7 +151,9 @@ const sizeCases: Case[] = [
   { section: '§6.1 MAX_ENTRY_BYTES', name: 'post of exactly 8192 bytes', bytes: () => sizedPost(MAX_ENTRY_BYTES), spec: 'accept' },
   { section: '§6.2 step 1', name: 'otherwise valid post of 8193 bytes', bytes: () => sizedPost(MAX_ENTRY_BYTES + 1), spec: 'EntryTooLargeError' },
   { section: '§6.2 step 1', name: '8193 bytes of garbage (not CBOR)', bytes: async () => new Uint8Array(MAX_ENTRY_BYTES + 1).fill(0xff), spec: 'EntryTooLargeError' },
-  { section: '§6.2 step 1 before 3.2', name: '8193 bytes with v = 2', bytes: () => sizedPost(MAX_ENTRY_BYTES + 1, { v: 2 }), spec: 'EntryTooLargeError' },
+  { section: '§6.2 step 1 before 3.2', name: '8193 bytes with v = 3', bytes: () => sizedPost(MAX_ENTRY_BYTES + 1, { v: 3 }), spec: 'EntryTooLargeError' },
+  { section: '§6.2 step 1 (v2)', name: 'otherwise valid version-2 post of 8193 bytes', bytes: () => sizedPost(MAX_ENTRY_BYTES + 1, { v: 2 }), spec: 'EntryTooLargeError' },
+  { section: '§6.1 MAX_ENTRY_BYTES (v2)', name: 'version-2 post of exactly 8192 bytes', bytes: () => sizedPost(MAX_ENTRY_BYTES, { v: 2 }), spec: 'accept' },
   {
     section: '§6.2 step 1 before 2',
     name: '8193 bytes, keys out of order',
@@ -251,7 +269,7 @@ const decodeCases: Case[] = [
   // Ambiguity: is float −0.0 "an integer written as a float" (step 2) or a float where an integer belongs (step 3)?
   { section: '§2.1 / §2 ts (ambiguous class)', name: 'ts as float64 −0.0', bytes: handWritten({ ts: new RawFloat(-0) }), spec: ['NonCanonicalEncodingError', 'EntrySchemaError'] },
   { section: '§2.1 valid UTF-8 (U+FEFF not first)', name: 'text with U+FEFF in the middle', bytes: post({ text: 'a\ufeffb' }), spec: 'accept' },
-  { section: '§6.2 step 2 before 3.2', name: 'v = 2 with keys out of order', bytes: async () => { const f = dagCbor.decode(await post({}, { v: 2 })()) as Fields; return encodeRawCbor(rawMapOf(f, Object.keys(f).sort())) }, spec: 'NonCanonicalEncodingError' },
+  { section: '§6.2 step 2 before 3.2', name: 'v = 3 with keys out of order', bytes: async () => { const f = dagCbor.decode(await post({}, { v: 3 })()) as Fields; return encodeRawCbor(rawMapOf(f, Object.keys(f).sort())) }, spec: 'NonCanonicalEncodingError' },
   { section: '§6.2 step 2 before 3', name: 'unknown key and integer as float', bytes: handWritten({ ts: new RawFloat(T0) }, [['zzzzzzzzz', 1]]), spec: 'NonCanonicalEncodingError' }
 ]
 
@@ -266,12 +284,13 @@ const envelopeCases: Case[] = [
     })),
   { section: '§6.2 step 3.2', name: 'no v', bytes: post({}, { v: OMIT }), spec: 'EntrySchemaError', field: 'v' },
   { section: '§6.2 step 3.2', name: 'no v, and an unknown key', bytes: post({}, { v: OMIT, lang: 'en' }), spec: 'EntrySchemaError', field: 'v' },
-  ...([0, 2, 3, 255, -1, '1', null, true, false, new Uint8Array([1]), [1], { v: 1 }, 2n ** 53n, 2n ** 64n - 1n, 1.5] as const).map((v): Case => ({
+  ...([0, 3, 4, 255, -1, '1', '2', null, true, false, new Uint8Array([1]), [1], [2], { v: 1 }, 2n ** 53n, 2n ** 64n - 1n, 1.5, 2.5] as const).map((v): Case => ({
     section: '§6.2 step 3.2', name: `v = ${typeof v === 'bigint' ? `${v}n` : JSON.stringify(v instanceof Uint8Array ? 'bytes' : v)}`, bytes: post({}, { v }), spec: 'UnsupportedVersionError'
   })),
-  { section: '§6.2 step 3.2 before 3.3', name: 'v = 2 with an unknown key', bytes: post({}, { v: 2, lang: 'en' }), spec: 'UnsupportedVersionError' },
-  { section: '§6.2 step 3.2 before 3.3', name: 'v = 2 with only {v}', bytes: raw({ v: 2 }), spec: 'UnsupportedVersionError' },
-  { section: '§6.2 step 3.2 before 3.4–3.6', name: 'v = 2 with bad sig, author, seq and body', bytes: async () => dagCbor.encode({ v: 2, author: 'x', seq: 0, prev: 1, ts: -1, kind: 'poll', body: [], sig: new Uint8Array(1) }), spec: 'UnsupportedVersionError' },
+  { section: '§6.2 step 3.2 before 3.3', name: 'v = 3 with an unknown key', bytes: post({}, { v: 3, lang: 'en' }), spec: 'UnsupportedVersionError' },
+  { section: '§6.2 step 3.2 before 3.3', name: 'v = 3 with only {v}', bytes: raw({ v: 3 }), spec: 'UnsupportedVersionError' },
+  { section: '§6.2 step 3.2 before 3.4–3.6', name: 'v = 3 with bad sig, author, seq and body', bytes: async () => dagCbor.encode({ v: 3, author: 'x', seq: 0, prev: 1, ts: -1, kind: 'poll', body: [], sig: new Uint8Array(1) }), spec: 'UnsupportedVersionError' },
+  { section: '§6.2 step 3.2 before 3.3', name: 'v = 3 with a device key', bytes: post({}, { v: 3, device: I.d.id }), spec: 'UnsupportedVersionError' },
   ...['author', 'seq', 'prev', 'ts', 'kind', 'body'].map((k): Case => ({ section: '§2 / §6.2 step 3.3', name: `no ${k}`, bytes: post({}, { [k]: OMIT }), spec: 'EntrySchemaError' })),
   { section: '§2 / §6.2 step 3.3', name: 'no sig', bytes: async () => dagCbor.encode(await header('post', BODIES.post)), spec: 'EntrySchemaError' },
   ...['lang', 'x', 'V', 'Sig', '', '__proto__', 'toString', 'constructor', 'sig2'].map((k): Case => ({
@@ -402,14 +421,36 @@ const linkCases: Case[] = LINK_FIELDS.flatMap(([where, put, field]): Case[] => [
 // §3 bodies: key sets, null vs omitted, lists, types
 // ----------------------------------------------------------------------------------------------
 
-const REQUIRED: Record<string, string[]> = {
-  post: ['text'], like: ['subject', 'author'], repost: ['subject', 'author'], follow: ['author'], unfollow: ['author'],
-  profile: ['name', 'bio'], delete: ['subject']
+/**
+ * A valid value for every optional field the §3 tables list (`kind.key`, media items as `media.key`).
+ * The key sets themselves come from the tables: a field added to the spec without a sample here fails
+ * the `§3 tables` test below instead of going untested.
+ */
+const SAMPLES: Record<string, unknown> = {
+  'post.reply': { root: L.cbor, parent: L.cbor2 },
+  'post.quote': L.cbor,
+  'post.media': media(1),
+  'post.mentions': [b.id],
+  'post.tags': ['flock'],
+  'profile.avatar': L.raw,
+  'profile.handle': 'alice.example.org',
+  'edit.mentions': [b.id],
+  'edit.tags': ['flock'],
+  'device.name': 'laptop',
+  'media.size': 123456,
+  'media.duration': 90_000,
+  'media.width': 1920,
+  'media.height': 1080,
+  'media.poster': L.raw
 }
-const OPTIONAL: Record<string, Fields> = {
-  post: { reply: { root: L.cbor, parent: L.cbor2 }, quote: L.cbor, media: media(1), mentions: [b.id], tags: ['flock'] },
-  profile: { avatar: L.raw }
-}
+
+/** §3 tables: the required keys of each kind (every version). */
+const REQUIRED: Record<string, string[]> = Object.fromEntries(SPEC_BODIES.bodies.flatMap(t => t.kinds.map(k => [k, t.fields.filter(f => f.required).map(f => f.key)])))
+/** §3 tables: a sample of each optional key of each kind, in version `v`. */
+const optionalOf = (kind: string, v: 1 | 2): Fields => Object.fromEntries(
+  (SPEC_BODIES.bodies.find(t => t.kinds.includes(kind))?.fields ?? []).filter(f => !f.required && (v === 2 || !f.v2Only)).map(f => [f.key, SAMPLES[`${kind}.${f.key}`]])
+)
+const OPTIONAL: Record<string, Fields> = Object.fromEntries(KINDS.map(k => [k, optionalOf(k, 1)]))
 
 const bodyCases: Case[] = [
   ...KINDS.flatMap((k): Case[] => [
@@ -445,7 +486,7 @@ const bodyCases: Case[] = [
   { section: '§3 post.media list', name: 'media is a single map, not a list', bytes: post({ media: media(1)[0] }), spec: 'EntrySchemaError' },
   { section: '§3 post.media (duplicates not forbidden)', name: 'the same item twice', bytes: post({ media: [media(1)[0], media(1)[0]] }), spec: 'accept' },
   ...['cid', 'mime', 'alt'].map((key): Case => ({ section: '§3 post.media: all three keys required', name: `item without ${key}`, bytes: post({ media: media(1, { [key]: OMIT }) }), spec: 'EntrySchemaError' })),
-  { section: '§3 unknown keys rejected (media item)', name: 'item with an extra key "width"', bytes: post({ media: media(1, { width: 100 }) }), spec: 'EntrySchemaError' },
+  { section: '§3 unknown keys rejected (media item, v1: width is a v2 field)', name: 'item with an extra key "width"', bytes: post({ media: media(1, { width: 100 }) }), spec: 'EntrySchemaError' },
   { section: '§3 post.media', name: 'item is a list', bytes: post({ media: [[L.raw, 'image/webp', '']] }), spec: 'EntrySchemaError' },
   { section: '§3 post.media', name: 'item is null', bytes: post({ media: [null] }), spec: 'EntrySchemaError' },
   { section: '§3 post.media', name: 'second of two items broken', bytes: post({ media: [media(1)[0], { cid: L.v0, mime: 'image/webp', alt: '' }] }), spec: 'EntrySchemaError', field: 'body.media[1].cid' },
@@ -690,6 +731,337 @@ const signatureCases: Case[] = [
   { section: '§6.2 step 4 (last of verifyEntry)', name: 'valid schema, signature over another body', bytes: async () => dagCbor.encode({ ...(dagCbor.decode(await entry('profile')()) as Fields), sig: (dagCbor.decode(await minimal()) as Fields).sig }), spec: 'InvalidSignatureError' }
 ]
 
+// ----------------------------------------------------------------------------------------------
+// Version 2: §1.1 devices, §2 keys, §3.1 extension rules, §3 version-2 fields and kinds, §4
+// ----------------------------------------------------------------------------------------------
+
+const BODIES2 = await validBodiesV2()
+const { d, e } = I
+/** A valid body of every known kind of either version. */
+const ALL_BODIES: Record<string, Fields> = { ...BODIES, ...BODIES2 }
+/** §3.1: every known kind. */
+const V2_KNOWN = [...KNOWN.both, ...KNOWN.v2Only]
+/** §2's entry table. */
+const ENTRY_KEYS = specEntryKeys(TABLES)
+/** §3.1 kind syntax and §3 handle syntax, as the spec writes them. */
+const KIND_RE = specRegex(/In version 2, `kind` is any text string\s+matching/, SPEC_TEXT)
+const HANDLE_RE = specFencedRegex(/\*\*Handle syntax\.\*\*/, SPEC_TEXT)
+const dAsCid = peerIdFromString(d.id).toCID().toString()
+
+/** A signed version-2 root-log entry (seq 1, by a) of `kind`: its valid body edited by `bodyPatch`, the header by `patch`. */
+function entry2 (kind: string, bodyPatch: Patch = {}, patch: Patch = {}, signer = a, domain?: string): () => Promise<Uint8Array> {
+  return async () => await sign(signer, apply(await header(kind, apply(ALL_BODIES[kind] ?? {}, bodyPatch), 2), patch), domain)
+}
+const post2 = (bodyPatch: Patch, patch: Patch = {}): () => Promise<Uint8Array> => entry2('post', bodyPatch, patch)
+/** A signed version-2 root-log entry of `kind` whose body is exactly `body`. */
+function withBody2 (kind: string, body: unknown, patch: Patch = {}): () => Promise<Uint8Array> {
+  return async () => await sign(a, apply(await header(kind, body, 2), patch))
+}
+/** An entry of a's device log d at seq 2 (prev a dag-cbor link), signed by d's key. */
+function inDevice (kind: string, bodyPatch: Patch = {}, patch: Patch = {}, signer = d, domain?: string): () => Promise<Uint8Array> {
+  return async () => await sign(signer, apply(await deviceHeader(kind, apply(ALL_BODIES[kind] ?? {}, bodyPatch)), patch), domain)
+}
+/** The genesis of d's log (§1.1): seq 1, prev null, kind device, signed by d's key. */
+function genesis (bodyPatch: Patch = {}, patch: Patch = {}, signer = d, domain?: string): () => Promise<Uint8Array> {
+  return inDevice('device', bodyPatch, { seq: 1, prev: null, ...patch }, signer, domain)
+}
+/** An `auth` signature by `signer` over `domain` ‖ canonical `map` (§4.2), for auths that are wrong in one way. */
+async function authBy (signer: typeof a, domain: string, map: Fields): Promise<Uint8Array> {
+  return Uint8Array.from(await signer.privateKey.sign(concat(utf8(domain), dagCbor.encode(map))))
+}
+/** The valid body builder of `kind` in version `v`: a device body is always a genesis. */
+function maker (kind: string, v: 1 | 2): (bodyPatch: Patch) => () => Promise<Uint8Array> {
+  if (kind === 'device') return p => genesis(p)
+  return v === 1 ? p => entry(kind, p) : p => entry2(kind, p)
+}
+
+/** The bounds of a "unsigned integer, A … B" type cell (B may be `2^53 − 1` or `NAME (n)`). */
+function boundsOf (type: string): [number, number] | null {
+  const m = /^unsigned integer, (\d+) … (.+)$/.exec(type)
+  if (m === null) return null
+  const hi = m[2] as string
+  const upper = /^2\^53 − 1$/.test(hi) ? 2 ** 53 - 1 : Number(/\((\d+)\)/.exec(hi)?.[1] ?? hi)
+  if (!Number.isSafeInteger(upper)) throw new Error(`cannot read the bound ${hi}`)
+  return [Number(m[1]), upper]
+}
+/** Values just inside and just outside a field's type (from its §3 table cell), with the outcome each must have. */
+function typeProbes (type: string): Array<[string, unknown, 'accept' | 'EntrySchemaError']> {
+  const bounds = boundsOf(type)
+  if (bounds !== null) {
+    const [lo, hi] = bounds
+    const above = hi + 1 > Number.MAX_SAFE_INTEGER ? BigInt(hi) + 1n : hi + 1
+    return [
+      [`${lo} (lowest)`, lo, 'accept'], [`${String(hi)} (highest)`, hi, 'accept'], [`${String(above)} (one above)`, above, 'EntrySchemaError'],
+      [lo > 0 ? `${lo - 1} (one below)` : '−1', lo > 0 ? lo - 1 : -1, 'EntrySchemaError'], ['1.5 (a float)', 1.5, 'EntrySchemaError'],
+      ['"1" (text)', '1', 'EntrySchemaError'], ['null', null, 'EntrySchemaError']
+    ]
+  }
+  if (type === 'link') {
+    return [['raw CIDv1', L.raw, 'accept'], ['dag-cbor CIDv1', L.cbor, 'accept'], ['CIDv0', L.v0, 'EntrySchemaError'], ['CID as text', L.raw.toString(), 'EntrySchemaError'], ['null', null, 'EntrySchemaError']]
+  }
+  return []
+}
+
+const v2EnvelopeCases: Case[] = [
+  { section: '§2 v = 1 or 2', name: 'minimal post with v = 2 (root log)', bytes: post2({}), spec: 'accept' },
+  ...V2_KNOWN.filter(k => k !== 'device').map((k): Case => ({ section: '§3.1 known kinds (v2, root log)', name: `kind ${k} with its valid body`, bytes: entry2(k), spec: 'accept' })),
+  ...V2_KNOWN.filter(k => k !== 'device').map((k): Case => ({ section: '§1.1 device log', name: `kind ${k} at seq 2 of a device log`, bytes: inDevice(k), spec: 'accept' })),
+  { section: '§1.1 device genesis', name: 'kind device at seq 1 of a device log', bytes: genesis(), spec: 'accept' },
+  // §2 entry table: every key but the optional `device` is required in both versions; `device` is v2 only.
+  ...ENTRY_KEYS.filter(k => !k.optional && k.key !== 'sig').flatMap((k): Case[] => [
+    { section: '§2 / §6.2 step 3.3 (v2)', name: `root-log entry without ${k.key}`, bytes: post2({}, { [k.key]: OMIT }), spec: 'EntrySchemaError' },
+    { section: '§2 / §6.2 step 3.3 (v2)', name: `device-log entry without ${k.key}`, bytes: inDevice('post', {}, { [k.key]: OMIT }), spec: 'EntrySchemaError' }
+  ]),
+  ...ENTRY_KEYS.filter(k => k.v2Only).map((k): Case => ({
+    section: '§2 / §6.2 step 3.3 (v1)', name: `version-1 entry with the v2 key ${k.key}`, bytes: post({}, { [k.key]: d.id }), spec: 'EntrySchemaError', field: `entry.${k.key}`
+  })),
+  { section: '§2 device absent = root log (§4: signed by the author key)', name: 'device-log entry with its device key removed', bytes: inDevice('post', {}, { device: OMIT }), spec: 'InvalidSignatureError' },
+  ...['lang', 'x', 'sig2', 'Device', 'devices', 'log'].flatMap((k): Case[] => [
+    { section: '§2 top-level keys stay exact (v2)', name: `root-log entry with unknown key ${JSON.stringify(k)}`, bytes: post2({}, { [k]: 1 }), spec: 'EntrySchemaError' },
+    { section: '§2 top-level keys stay exact (v2)', name: `device-log entry with unknown key ${JSON.stringify(k)}`, bytes: inDevice('post', {}, { [k]: 1 }), spec: 'EntrySchemaError' }
+  ]),
+  ...([['an integer', 1], ['bytes', utf8(d.id)], ['null', null], ['a list', [d.id]], ['a map', { id: d.id }], ['true', true]] as const).map(([what, v]): Case => ({
+    section: '§2 device: text string / §6.2 step 3.5', name: `device is ${what}`, bytes: inDevice('post', {}, { device: v }), spec: 'EntrySchemaError', field: 'device'
+  })),
+  ...([
+    ['"alice"', 'alice'], ['empty string', ''], ['CIDv1 form of the device key', dAsCid], ['multibase z prefix', 'z' + d.id], ['secp256k1 PeerId', I.secp256k1],
+    ['RSA PeerId', I.rsa], ['identity-point key', I.identityPoint], ['key not on the curve', I.offCurve], ['y ≥ p', I.nonCanonicalY], ['all-zero key', I.zeroKey],
+    ['truncated', d.id.slice(0, -1)], ['lowercased', d.id.toLowerCase()], ['trailing space', d.id + ' ']
+  ] as const).map(([what, id]): Case => ({ section: '§1 canonical strict id / §6.2 step 3.5', name: `device is ${what}`, bytes: inDevice('post', {}, { device: id }), spec: 'InvalidAuthorError' })),
+  { section: '§1.1 / §6.2 step 3.5 device ≠ author', name: 'post with device = author', bytes: post2({}, { device: a.id }), spec: 'EntrySchemaError', field: 'device' },
+  { section: '§1.1 / §6.2 step 3.5 device ≠ author', name: 'genesis with device = author', bytes: genesis({ device: a.id, auth: await deviceAuth(a, a.id) }, { device: a.id }, a), spec: 'EntrySchemaError', field: 'device' },
+  { section: '§6.2 3.4 before 3.5', name: '63-byte sig and device "alice"', bytes: inDevice('post', {}, { device: 'alice', sig: new Uint8Array(63) }), spec: 'EntrySchemaError', field: 'sig' },
+  { section: '§6.2 3.5: author before device', name: 'secp256k1 author and device an integer', bytes: inDevice('post', {}, { author: I.secp256k1, device: 1 }), spec: 'InvalidAuthorError' },
+  { section: '§6.2 3.5 before 3.6', name: 'device = author and seq 0', bytes: post2({}, { device: a.id, seq: 0 }), spec: 'EntrySchemaError', field: 'device' },
+  { section: '§6.2 3.5 before 3.6', name: 'non-canonical device and kind "Poll"', bytes: inDevice('post', {}, { device: dAsCid, kind: 'Poll' }), spec: 'InvalidAuthorError' },
+  { section: '§6.2 3.5 before 4', name: 'non-canonical device and a zero signature', bytes: inDevice('post', {}, { device: dAsCid, sig: zeroSig }), spec: 'InvalidAuthorError' },
+  {
+    section: '§2.1 key order with device (v2)',
+    name: 'device-log entry with device written before author',
+    bytes: async () => {
+      const f = dagCbor.decode(await inDevice('post')()) as Fields
+      return encodeRawCbor(rawMapOf(f, ['v', 'ts', 'seq', 'sig', 'body', 'kind', 'prev', 'device', 'author']))
+    },
+    spec: 'NonCanonicalEncodingError'
+  }
+]
+
+const KIND_NAMES = ['poll', 'a', 'z', 'a0', 'a-b', 'a-', 'a--b', 'reaction', 'x'.repeat(MAX_KIND_LENGTH), 'a' + '0'.repeat(31), 'x'.repeat(33), 'a' + '-'.repeat(32),
+  '', 'A', 'Poll', 'POLL', '0a', '9', '-a', 'a_b', 'a.b', 'a b', ' poll', 'poll ', 'poll\n', 'é', 'pöll', 'ａ', 'a\0', 'Post', 'post-', 'ı']
+const v2KindCases: Case[] = [
+  ...KIND_NAMES.map((k): Case => ({
+    section: `§3.1 kind syntax ${KIND_RE.source}`, name: `kind ${JSON.stringify(k.length > 20 ? `${k.slice(0, 6)}… (${k.length})` : k)}`,
+    bytes: withBody2(k, {}), spec: KIND_RE.test(k) ? 'accept' : 'EntrySchemaError', field: KIND_RE.test(k) ? undefined : 'kind'
+  })),
+  ...([['1', 1], ['bytes', utf8('poll')], ['null', null], ['a list', ['poll']]] as const).map(([what, k]): Case => ({
+    section: '§2 kind text string (v2)', name: `kind is ${what}`, bytes: withBody2(k as unknown as string, {}), spec: 'EntrySchemaError', field: 'kind'
+  })),
+  ...KNOWN.v2Only.map((k): Case => ({ section: '§3.1 version-2 kinds are unknown in version 1', name: `version-1 entry of kind ${k}`, bytes: entry(k, ALL_BODIES[k]), spec: 'EntrySchemaError', field: 'kind' })),
+  // Unknown kinds: any map body, nothing else checked but the rules of every entry.
+  { section: '§3.1 unknown kinds', name: 'unknown kind, empty body', bytes: withBody2('poll', {}), spec: 'accept' },
+  {
+    section: '§3.1 unknown kinds',
+    name: 'unknown kind, body of every non-float value',
+    bytes: withBody2('poll', { question: 'tea?', options: ['tea', 'coffee'], count: 2, negative: -5, big: 2 ** 53 - 1, flag: true, nothing: null, link: L.cbor, raw: L.raw, v0: L.v0, bytes: new Uint8Array(3), nested: { a: [[1, 'x']] }, É: 1, text: 1, kind: 'post' }),
+    spec: 'accept'
+  },
+  { section: '§3.1 unknown kinds', name: 'unknown kind whose body looks like a broken post', bytes: withBody2('post-v3', { text: 1, media: 'x' }), spec: 'accept' },
+  ...([['a list', ['x']], ['null', null], ['a string', 'x'], ['bytes', utf8('x')], ['an integer', 0], ['a CID link', L.cbor], ['true', true]] as const).map(([what, body]): Case => ({
+    section: '§3.1 unknown kinds: body MUST be a map', name: `unknown kind, body is ${what}`, bytes: withBody2('poll', body), spec: 'EntrySchemaError', field: 'body'
+  })),
+  ...([['1.5', 1.5], ['−0.25', -0.25], ['1e300', 1e300], ['1.5 in a nested list', [[1, 1.5]]], ['1.5 in a nested map', { x: { y: 1.5 } }]] as const).map(([what, v]): Case => ({
+    section: '§2.1 / §3.1 no float in a v2 body', name: `unknown kind, body holding ${what}`, bytes: withBody2('poll', { n: v }), spec: 'EntrySchemaError'
+  })),
+  {
+    section: '§2.1 no float (class not specified)',
+    name: 'unknown kind, body holding the integral float 1.0',
+    bytes: async () => {
+      const f = dagCbor.decode(await withBody2('poll', { n: 1 })()) as Fields
+      return encodeRawCbor(rawMapOf({ ...f, body: new RawMap([['n', new RawFloat(1)]]) as unknown }, canonicalOrder))
+    },
+    spec: ['NonCanonicalEncodingError', 'EntrySchemaError']
+  },
+  { section: '§2.1 MAX_CBOR_DEPTH (v2 unknown content may nest deeper)', name: 'unknown kind, depth 16', bytes: withBody2('poll', { x: nested(14, 1) }), spec: 'accept' },
+  { section: '§2.1 MAX_CBOR_DEPTH', name: 'unknown kind, depth 17', bytes: withBody2('poll', { x: nested(15, 1) }), spec: STEP2 },
+  { section: '§2.1 MAX_CBOR_DEPTH (v2 unknown keys may nest deeper)', name: 'post with an unknown key nesting to depth 16', bytes: post2({ x: nested(14, 1) }), spec: 'accept' },
+  { section: '§1.1 device log', name: 'unknown kind at seq 2 of a device log', bytes: inDevice('poll', { question: 'tea?' }), spec: 'accept' }
+]
+
+const UNKNOWN_VALUES: Array<[string, unknown]> = [['"en"', 'en'], ['an integer', 7], ['null', null], ['a nested map with a link', { deep: [1, L.cbor] }], ['bytes', new Uint8Array(2)]]
+const v2UnknownKeyCases: Case[] = [
+  ...V2_KNOWN.flatMap((k): Case[] => [
+    ...UNKNOWN_VALUES.map(([what, v]): Case => ({ section: '§3.1 unknown body keys allowed (v2)', name: `${k} body with unknown key "lang" = ${what}`, bytes: maker(k, 2)({ lang: v }), spec: 'accept' })),
+    ...['', '__proto__', 'toString', 'constructor', 'Text', 'é'].map((key): Case => ({ section: '§3.1 unknown body keys allowed (v2)', name: `${k} body with unknown key ${JSON.stringify(key)}`, bytes: maker(k, 2)({ [key]: 'x' }), spec: 'accept' })),
+    { section: '§3.1 unknown keys: any value except a float', name: `${k} body with unknown key = 1.5`, bytes: maker(k, 2)({ lang: 1.5 }), spec: 'EntrySchemaError' },
+    { section: '§3.1 unknown keys: any value except a float', name: `${k} body with unknown key = [1, 2.5]`, bytes: maker(k, 2)({ lang: [1, 2.5] }), spec: 'EntrySchemaError' },
+    ...(REQUIRED[k] ?? []).map((key): Case => ({ section: '§3 known keys keep their rules (v2)', name: `${k} without ${key}, with an unknown key`, bytes: maker(k, 2)({ [key]: OMIT, lang: 'en' }), spec: 'EntrySchemaError', field: `body.${key}` })),
+    { section: '§3.1 unknown body keys', name: `${k} in a device log with an unknown key`, bytes: k === 'device' ? genesis({ lang: 'en' }) : inDevice(k, { lang: 'en' }), spec: 'accept' }
+  ]),
+  { section: '§3.1 unknown keys inside reply (v2)', name: 'reply with an extra key', bytes: post2({ reply: { root: L.cbor, parent: L.cbor, depth: 1 } }), spec: 'accept' },
+  { section: '§3.1 unknown keys inside reply (v2)', name: 'reply with an extra float', bytes: post2({ reply: { root: L.cbor, parent: L.cbor, depth: 1.5 } }), spec: 'EntrySchemaError' },
+  { section: '§3 reply keys still required (v2)', name: 'reply without parent, with an extra key', bytes: post2({ reply: { root: L.cbor, depth: 1 } }), spec: 'EntrySchemaError', field: 'body.reply.parent' },
+  { section: '§3.1 unknown keys inside a media item (v2)', name: 'media item with blurhash', bytes: post2({ media: media(1, { blurhash: 'LKO2?U%2Tw=w' }) }), spec: 'accept' },
+  { section: '§3.1 unknown keys inside a media item (v2)', name: 'media item with a float focus point', bytes: post2({ media: media(1, { focus: { x: 0.5 } }) }), spec: 'EntrySchemaError' },
+  { section: '§3 known keys keep their types (v2)', name: 'text an integer, with an unknown key', bytes: post2({ text: 1, lang: 'en' }), spec: 'EntrySchemaError', field: 'body.text' },
+  { section: '§3 known keys keep their types (v2)', name: 'like author "alice", with an unknown key', bytes: entry2('like', { author: 'alice', lang: 'en' }), spec: 'EntrySchemaError', field: 'body.author' },
+  { section: '§3 known keys keep their types (v2)', name: 'media mime "Image/X", with an unknown key', bytes: post2({ media: media(1, { mime: 'Image/X', blurhash: 'x' }) }), spec: 'EntrySchemaError', field: 'body.media[0].mime' },
+  { section: '§3 post.text "" only with media (v2)', name: 'empty text with an unknown key', bytes: post2({ text: '', lang: 'en' }), spec: 'EntrySchemaError', field: 'body.text' },
+  // Ambiguity: §6.2 3.6 checks the known fields in table order, and names the float rule last, without saying whether it comes after them.
+  { section: '§6.2 3.6 (ambiguous: float rule vs field order)', name: '501-grapheme text and a float in an unknown key', bytes: post2({ text: rep('a', 501), lang: 1.5 }), spec: ['TextTooLongError', 'EntrySchemaError'] }
+]
+
+/** §3 body and media tables, both versions: key sets, null, samples of every optional field, unknown keys. */
+const v2TableCases: Case[] = [
+  ...SPEC_BODIES.bodies.flatMap(t => t.kinds.flatMap(kind => ([1, 2] as const).filter(v => v === 2 || !t.v2Only).flatMap((v): Case[] => {
+    const make = maker(kind, v)
+    const section = `§3 ${kind} table (v${v})`
+    return [
+      { section, name: `${kind}: its valid body`, bytes: make({}), spec: 'accept' },
+      ...t.fields.flatMap((f): Case[] => f.required
+        ? [
+            { section, name: `${kind} without ${f.key}`, bytes: make({ [f.key]: OMIT }), spec: 'EntrySchemaError', field: `body.${f.key}` },
+            { section, name: `${kind} with ${f.key}: null`, bytes: make({ [f.key]: null }), spec: 'EntrySchemaError' }
+          ]
+        : [
+            { section: `${section}${f.v2Only ? ', a v2 field' : ''}`, name: `${kind} with ${f.key}`, bytes: make({ [f.key]: SAMPLES[`${kind}.${f.key}`] }), spec: v === 1 && f.v2Only ? 'EntrySchemaError' : 'accept' },
+            { section, name: `${kind} with ${f.key}: null`, bytes: make({ [f.key]: null }), spec: 'EntrySchemaError' }
+          ]),
+      { section, name: `${kind} with every optional field of v${v}`, bytes: make(optionalOf(kind, v)), spec: 'accept' },
+      { section: v === 1 ? '§3 (v1) unknown keys rejected' : '§3.1 (v2) unknown keys ignored', name: `${kind} with an unknown key`, bytes: make({ lang: 'en' }), spec: v === 1 ? 'EntrySchemaError' : 'accept' }
+    ]
+  }))),
+  ...([1, 2] as const).flatMap((v): Case[] => {
+    const p = v === 1 ? post : post2
+    const section = `§3 media item table (v${v})`
+    return [
+      ...SPEC_BODIES.mediaItem.flatMap((f): Case[] => f.required
+        ? [
+            { section, name: `item without ${f.key}`, bytes: p({ media: media(1, { [f.key]: OMIT }) }), spec: 'EntrySchemaError', field: `body.media[0].${f.key}` },
+            { section, name: `item with ${f.key}: null`, bytes: p({ media: media(1, { [f.key]: null }) }), spec: 'EntrySchemaError', field: `body.media[0].${f.key}` }
+          ]
+        : [
+            { section: `${section}${f.v2Only ? ', a v2 field' : ''}`, name: `item with ${f.key}`, bytes: p({ media: media(1, { [f.key]: SAMPLES[`media.${f.key}`] }) }), spec: v === 1 && f.v2Only ? 'EntrySchemaError' : 'accept', field: v === 1 && f.v2Only ? `body.media[0].${f.key}` : undefined },
+            { section, name: `item with ${f.key}: null`, bytes: p({ media: media(1, { [f.key]: null }) }), spec: 'EntrySchemaError' },
+            ...(v === 2 ? typeProbes(f.type) : []).map(([what, value, spec]): Case => ({
+              section: `§3 media item ${f.key}: ${f.type}`, name: `item with ${f.key} ${what}`, bytes: p({ media: media(1, { [f.key]: value }) }), spec
+            }))
+          ]),
+      { section, name: 'four items, each with every optional field', bytes: p({ media: media(4, Object.fromEntries(SPEC_BODIES.mediaItem.filter(f => !f.required && (v === 2 || !f.v2Only)).map(f => [f.key, SAMPLES[`media.${f.key}`]]))) }), spec: 'accept' }
+    ]
+  })
+]
+
+const HANDLES = [
+  'alice.example.org', 'a.b', 'ab.c', 'a.bc', 'xn--bcher-kva.example', 'a-b.c-d.e', '1.a', 'a.1b', 'a.b1', '123.com', '0.0.0.a', 'a.b-c',
+  'a'.repeat(63) + '.com', 'a'.repeat(64) + '.com', 'com.' + 'a'.repeat(63), 'com.' + 'a'.repeat(64),
+  ('a'.repeat(63) + '.').repeat(3) + 'a'.repeat(61), ('a'.repeat(63) + '.').repeat(3) + 'a'.repeat(62), 'a.' + 'b.'.repeat(125) + 'c',
+  'ab', 'a.', '.a', 'example', 'Example.com', 'example.COM', 'example.com.', '.example.com', 'example..com', '-a.com', 'a-.com', 'a.-com', 'a.com-',
+  'a_b.com', '1.2.3.4', '192.168.0.1', 'a.123', 'exämple.com', 'example.com ', ' example.com', 'example.com\n', 'a..b', 'a.b.', 'xn--.com', '--.com', 'a--b.c',
+  'localhost', 'a/b.com', 'a@b.com', 'a:1.com', 'ｅｘａｍｐｌｅ.com'
+]
+/** The handle rules as §3's prose states them (lengths, labels, last label), to check the spec's own regex against. */
+function handleByProse (s: string): boolean {
+  if (s.length < 3 || s.length > 253) return false
+  const labels = s.split('.')
+  if (labels.length < 2) return false
+  if (!labels.every(l => l.length >= 1 && l.length <= 63 && /^[a-z0-9-]+$/.test(l) && !l.startsWith('-') && !l.endsWith('-'))) return false
+  return !/^[0-9]+$/.test(labels.at(-1) as string)
+}
+function randomHandles (seed: number, n: number): string[] {
+  const rng = new Rng(seed)
+  const alphabet = 'ab0-.-.9zA_'
+  return Array.from({ length: n }, () => Array.from({ length: 1 + rng.int(12) }, () => alphabet[rng.int(alphabet.length)]).join(''))
+}
+const v2HandleCases: Case[] = [
+  ...[...HANDLES, ...randomHandles(77, 150)].map((h): Case => ({
+    section: '§3 profile.handle syntax (the spec\'s regex)', name: `handle ${JSON.stringify(h.length > 30 ? `${h.slice(0, 10)}… (${h.length})` : h)}`,
+    bytes: entry2('profile', { handle: h }), spec: HANDLE_RE.test(h) ? 'accept' : 'EntrySchemaError', field: HANDLE_RE.test(h) ? undefined : 'body.handle'
+  })),
+  ...([['an integer', 1], ['bytes', utf8('a.b')], ['a list', ['a.b']], ['null', null]] as const).map(([what, h]): Case => ({
+    section: '§3 profile.handle text', name: `handle is ${what}`, bytes: entry2('profile', { handle: h }), spec: 'EntrySchemaError', field: 'body.handle'
+  })),
+  { section: '§3 profile.handle is a v2 field', name: 'version-1 profile with a valid handle', bytes: entry('profile', { handle: 'alice.example.org' }), spec: 'EntrySchemaError', field: 'body.handle' }
+]
+
+const v2KindBodyCases: Case[] = [
+  // edit
+  { section: '§3 edit text 0 … 500 (may be "")', name: 'edit with empty text', bytes: entry2('edit', { text: '' }), spec: 'accept' },
+  { section: '§3 edit text 0 … 500', name: 'edit with 500 graphemes', bytes: entry2('edit', { text: rep('👍🏽', 500) }), spec: 'accept' },
+  { section: '§3 edit text 0 … 500', name: 'edit with 501 graphemes', bytes: entry2('edit', { text: rep('a', 501) }), spec: 'TextTooLongError', field: 'body.text' },
+  { section: '§3 edit text', name: 'edit text an integer', bytes: entry2('edit', { text: 1 }), spec: 'EntrySchemaError', field: 'body.text' },
+  { section: '§3 edit subject link', name: 'edit subject CIDv0', bytes: entry2('edit', { subject: L.v0 }), spec: 'EntrySchemaError', field: 'body.subject' },
+  { section: '§3 edit subject link', name: 'edit subject as text', bytes: entry2('edit', { subject: L.cbor.toString() }), spec: 'EntrySchemaError', field: 'body.subject' },
+  { section: '§3 edit mentions', name: 'edit mentions []', bytes: entry2('edit', { mentions: [] }), spec: 'EntrySchemaError', field: 'body.mentions' },
+  { section: '§3 edit mentions', name: 'edit mentions repeated', bytes: entry2('edit', { mentions: [b.id, b.id] }), spec: 'EntrySchemaError', field: 'body.mentions' },
+  { section: '§3 edit mentions', name: 'edit mentions 51', bytes: entry2('edit', { mentions: I.many.slice(0, 51) }), spec: 'EntrySchemaError', field: 'body.mentions' },
+  { section: '§3 edit tags (tag format as for post)', name: 'edit tag "Flock"', bytes: entry2('edit', { tags: ['Flock'] }), spec: 'EntrySchemaError', field: 'body.tags[0]' },
+  { section: '§3 edit tags', name: 'edit tags repeated', bytes: entry2('edit', { tags: ['a', 'a'] }), spec: 'EntrySchemaError', field: 'body.tags' },
+  { section: '§3 edit tags', name: 'edit 21 tags', bytes: entry2('edit', { tags: Array.from({ length: 21 }, (_, i) => `t${i}`) }), spec: 'EntrySchemaError', field: 'body.tags' },
+  { section: '§3.1 media is not an edit field: an unknown key', name: 'edit with a malformed "media" key', bytes: entry2('edit', { media: 'x', reply: 1 }), spec: 'accept' },
+  // device (§1.1, §3 device, §4.2, §6.2 3.7)
+  { section: '§3 device name 0 … 50', name: 'genesis with name ""', bytes: genesis({ name: '' }), spec: 'accept' },
+  { section: '§3 device name 0 … 50', name: 'genesis with a 50-grapheme name', bytes: genesis({ name: rep('👍🏽', 50) }), spec: 'accept' },
+  { section: '§3 device name 0 … 50', name: 'genesis with a 51-grapheme name', bytes: genesis({ name: rep('a', 51) }), spec: 'TextTooLongError', field: 'body.name' },
+  { section: '§3 device name text', name: 'genesis with name an integer', bytes: genesis({ name: 1 }), spec: 'EntrySchemaError', field: 'body.name' },
+  { section: '§3 device: body.device = entry\'s device', name: 'genesis naming another device', bytes: genesis({ device: e.id, auth: await deviceAuth(a, e.id) }), spec: 'EntrySchemaError', field: 'body.device' },
+  { section: '§3 device: body.device = entry\'s device', name: 'genesis naming the author', bytes: genesis({ device: a.id }), spec: 'EntrySchemaError', field: 'body.device' },
+  { section: '§3 device: body.device = entry\'s device', name: 'genesis with body.device "alice"', bytes: genesis({ device: 'alice' }), spec: 'EntrySchemaError', field: 'body.device' },
+  { section: '§3 device auth 64 bytes', name: 'genesis with a 63-byte auth', bytes: genesis({ auth: new Uint8Array(63) }), spec: 'EntrySchemaError', field: 'body.auth' },
+  { section: '§3 device auth 64 bytes', name: 'genesis with a 65-byte auth', bytes: genesis({ auth: new Uint8Array(65) }), spec: 'EntrySchemaError', field: 'body.auth' },
+  { section: '§3 device auth byte string', name: 'genesis with auth as text', bytes: genesis({ auth: 'x'.repeat(64) }), spec: 'EntrySchemaError', field: 'body.auth' },
+  { section: '§6.2 step 3.7', name: 'kind device in a root log', bytes: entry2('device'), spec: 'EntrySchemaError' },
+  { section: '§6.2 step 3.7', name: 'kind device at seq 2 of a device log', bytes: inDevice('device'), spec: 'EntrySchemaError' },
+  ...[...V2_KNOWN.filter(k => k !== 'device'), 'poll'].map((k): Case => ({
+    section: '§6.2 step 3.7', name: `seq 1 of a device log of kind ${k}`, bytes: inDevice(k, k === 'poll' ? {} : {}, { seq: 1, prev: null }), spec: 'EntrySchemaError'
+  })),
+  { section: '§2 prev null iff seq 1', name: 'genesis with a prev', bytes: genesis({}, { prev: L.cbor }), spec: 'EntrySchemaError', field: 'prev' },
+  { section: '§4.2 auth by the author key', name: 'genesis auth signed by another author', bytes: genesis({ auth: await authBy(b, DEVICE_DOMAIN_SPEC, { author: a.id, device: d.id }) }), spec: 'InvalidSignatureError' },
+  { section: '§4.2 auth by the author key', name: 'genesis auth signed by the device key', bytes: genesis({ auth: await authBy(d, DEVICE_DOMAIN_SPEC, { author: a.id, device: d.id }) }), spec: 'InvalidSignatureError' },
+  { section: '§4.2 auth domain', name: 'genesis auth under the revoke domain', bytes: genesis({ auth: await authBy(a, REVOKE_DOMAIN_SPEC, { author: a.id, device: d.id }) }), spec: 'InvalidSignatureError' },
+  { section: '§4.2 auth domain', name: 'genesis auth under the v2 entry domain', bytes: genesis({ auth: await authBy(a, DOMAIN_V2, { author: a.id, device: d.id }) }), spec: 'InvalidSignatureError' },
+  { section: '§4.2 auth domain', name: 'genesis auth without a domain', bytes: genesis({ auth: await authBy(a, '', { author: a.id, device: d.id }) }), spec: 'InvalidSignatureError' },
+  { section: '§4.2 auth map', name: 'genesis auth over another device', bytes: genesis({ auth: await deviceAuth(a, e.id) }), spec: 'InvalidSignatureError' },
+  { section: '§4.2 auth map', name: 'genesis auth over {author, device, name}', bytes: genesis({ name: 'x', auth: await authBy(a, DEVICE_DOMAIN_SPEC, { author: a.id, device: d.id, name: 'x' }) }), spec: 'InvalidSignatureError' },
+  { section: '§4.1 for auth', name: 'genesis auth all zero', bytes: genesis({ auth: zeroSig }), spec: 'InvalidSignatureError' },
+  { section: '§4.1 step 1 for auth', name: 'genesis auth with S + L', bytes: genesis({ auth: withS(BODIES2.device?.auth as Uint8Array, sOf(BODIES2.device?.auth as Uint8Array) + ED25519_L) }), spec: 'InvalidSignatureError' },
+  { section: '§4 sig by the device key', name: 'genesis signed by the author key', bytes: genesis({}, {}, a), spec: 'InvalidSignatureError' },
+  { section: '§4 sig by the device key', name: 'genesis signed by another device key', bytes: genesis({}, {}, e), spec: 'InvalidSignatureError' },
+  { section: '§4.2 name not covered by auth (§4.2)', name: 'genesis with a name the auth does not cover', bytes: genesis({ name: 'phone' }), spec: 'accept' },
+  // revoke
+  { section: '§1.1 revoke in any log', name: 'revoke of e in the root log', bytes: entry2('revoke'), spec: 'accept' },
+  { section: '§1.1 revoke in any log', name: 'revoke of e in d\'s log', bytes: inDevice('revoke'), spec: 'accept' },
+  { section: '§1.1 revoke in any log (the revoked device\'s own included)', name: 'revoke of d in d\'s log', bytes: inDevice('revoke', { device: d.id, auth: await revokeAuth(a, d.id, 3) }), spec: 'accept' },
+  { section: '§3 revoke device: a device id ≠ author', name: 'revoke naming the author', bytes: entry2('revoke', { device: a.id, auth: await revokeAuth(a, a.id, 3) }), spec: 'EntrySchemaError', field: 'body.device' },
+  ...([['"alice"', 'alice'], ['CIDv1 form', dAsCid], ['identity-point key', I.identityPoint], ['an integer', 1], ['bytes', utf8(e.id)]] as const).map(([what, id]): Case => ({
+    section: '§1 / §3 device id in a body → EntrySchemaError', name: `revoke device ${what}`, bytes: entry2('revoke', { device: id }), spec: 'EntrySchemaError', field: 'body.device'
+  })),
+  ...typeProbes(SPEC_BODIES.bodies.find(t => t.kinds.includes('revoke'))?.fields.find(f => f.key === 'after')?.type ?? '').map(([what, after, spec]): Case => ({
+    section: '§3 revoke after: unsigned integer, 0 … 2^53 − 1', name: `revoke after ${what}`,
+    bytes: async () => await entry2('revoke', { after, auth: typeof after === 'number' && Number.isSafeInteger(after) && after >= 0 ? await revokeAuth(a, e.id, after) : new Uint8Array(64) })(),
+    spec
+  })),
+  { section: '§3 revoke auth 64 bytes', name: 'revoke with a 63-byte auth', bytes: entry2('revoke', { auth: new Uint8Array(63) }), spec: 'EntrySchemaError', field: 'body.auth' },
+  { section: '§4.2 revoke auth map', name: 'revoke auth over another after', bytes: entry2('revoke', { auth: await revokeAuth(a, e.id, 4) }), spec: 'InvalidSignatureError' },
+  { section: '§4.2 revoke auth map', name: 'revoke auth over another device', bytes: entry2('revoke', { auth: await revokeAuth(a, d.id, 3) }), spec: 'InvalidSignatureError' },
+  { section: '§4.2 revoke auth by the author key', name: 'revoke auth signed by the device key', bytes: inDevice('revoke', { auth: await authBy(d, REVOKE_DOMAIN_SPEC, { after: 3, author: a.id, device: e.id }) }), spec: 'InvalidSignatureError' },
+  { section: '§4.2 revoke auth domain', name: 'revoke auth under the device domain', bytes: entry2('revoke', { auth: await authBy(a, DEVICE_DOMAIN_SPEC, { after: 3, author: a.id, device: e.id }) }), spec: 'InvalidSignatureError' },
+  { section: '§4.2 revoke auth map', name: 'revoke auth over {author, device} only', bytes: entry2('revoke', { auth: await authBy(a, REVOKE_DOMAIN_SPEC, { author: a.id, device: e.id }) }), spec: 'InvalidSignatureError' }
+]
+
+const v2SignatureCases: Case[] = [
+  { section: '§4 domain per version', name: 'version-2 post signed under the version-1 domain', bytes: entry2('post', {}, {}, a, DOMAIN_V1), spec: 'InvalidSignatureError' },
+  { section: '§4 domain per version', name: 'version-1 post signed under the version-2 domain', bytes: async () => await sign(a, await header('post', BODIES.post), DOMAIN_V2), spec: 'InvalidSignatureError' },
+  { section: '§4 domain per version', name: 'version-2 post signed without a domain', bytes: entry2('post', {}, {}, a, ''), spec: 'InvalidSignatureError' },
+  { section: '§4 domain per version', name: 'device-log entry signed under the version-1 domain', bytes: inDevice('post', {}, {}, d, DOMAIN_V1), spec: 'InvalidSignatureError' },
+  { section: '§4 "a version-1 entry relabelled v: 2 does not verify"', name: 'version-1 post with v changed to 2, same sig', bytes: async () => dagCbor.encode({ ...(dagCbor.decode(await post({})()) as Fields), v: 2 }), spec: 'InvalidSignatureError' },
+  { section: '§4 signed by the log\'s key', name: 'device-log entry signed by the author key', bytes: inDevice('post', {}, {}, a), spec: 'InvalidSignatureError' },
+  { section: '§4 signed by the log\'s key', name: 'device-log entry signed by another device key', bytes: inDevice('post', {}, {}, e), spec: 'InvalidSignatureError' },
+  { section: '§4 signed by the log\'s key', name: 'device d\'s signature with device e named', bytes: async () => dagCbor.encode({ ...(dagCbor.decode(await inDevice('post')()) as Fields), device: e.id }), spec: 'InvalidSignatureError' },
+  { section: '§4.1 step 1 (v2)', name: 'device-log entry with S + L', bytes: async () => { const f = dagCbor.decode(await inDevice('post')()) as Fields; const sig = f.sig as Uint8Array; return dagCbor.encode({ ...f, sig: withS(sig, sOf(sig) + ED25519_L) }) }, spec: 'InvalidSignatureError' },
+  // Steps 1–4 cannot attribute a device-log entry: its genesis (step 5) does (§1.1).
+  { section: '§6.2 steps 1–4 (attribution is step 5)', name: 'device-log entry naming another author, signed by the device', bytes: inDevice('post', {}, { author: b.id }), spec: 'accept' }
+]
+
 const ALL: Array<[string, Case[]]> = [
   ['§6.2 step 1: size', sizeCases],
   ['§2.1 / §6.2 step 2: decode and canonical form', decodeCases],
@@ -704,7 +1076,14 @@ const ALL: Array<[string, Case[]]> = [
   ['§3 / §6.1 text limits', textCases],
   ['§6.1 graphemes, random text against Intl.Segmenter', randomTextCases],
   ['§6.2 step 3.6: order inside a body', bodyOrderCases],
-  ['§4 / §4.1 signature', signatureCases]
+  ['§4 / §4.1 signature', signatureCases],
+  ['v2: §1.1 / §2 / §6.2 steps 3.2–3.5: version, keys, device', v2EnvelopeCases],
+  ['v2: §3.1 kind names and unknown kinds', v2KindCases],
+  ['v2: §3.1 unknown body keys', v2UnknownKeyCases],
+  ['v1 and v2: §3 body and media tables', v2TableCases],
+  ['v2: §3 profile.handle', v2HandleCases],
+  ['v2: §3 edit, device, revoke; §4.2 auth; §6.2 step 3.7', v2KindBodyCases],
+  ['v2: §4 signatures', v2SignatureCases]
 ]
 
 for (const [title, cases] of ALL) {
@@ -720,10 +1099,10 @@ for (const [title, cases] of ALL) {
 // ----------------------------------------------------------------------------------------------
 
 describe('§2.2 / §4 / §5: what the reference writes', () => {
-  test('§1 example id and §2.2 byte layout of alice\'s first post, with §5 CID', async () => {
+  test('§1 example id and §2.2 byte layout of alice\'s first post (version 1), with §5 CID', async () => {
     const alice = await authorFromSeed(1)
     expect(alice.id).toBe('12D3KooWK99VoVxNE7XzyBwXEzW7xhK7Gpv85r9F3V3fyKSUKPH5')
-    const v = await createEntry(alice, null, 'post', { text: 'hello, flock' }, 1767225600000)
+    const v = await createEntry(alice, null, 'post', { text: 'hello, flock' }, 1767225600000, V1)
     expect(v.bytes.length).toBe(192)
     const h = hex(v.bytes)
     expect(h.startsWith('a8' + '6176' + '01' + '627473' + '1b0000019b76daa800' + '63736571' + '01' + '63736967' + '5840')).toBe(true)
@@ -733,8 +1112,8 @@ describe('§2.2 / §4 / §5: what the reference writes', () => {
     expect(v.cid.toString()).toBe('bafyreieyz7fys7fznmkpvw6z7ej4rwlw36a34busg2u7qp3eutydw77htq')
   })
 
-  test.each(KINDS)('§4 signing input and §5 CID of a %s entry, checked with node:crypto only', async (kind) => {
-    const v = await createEntry(a, null, kind as EntryKind, BODIES[kind] as unknown as Bodies[EntryKind], T0)
+  test.each(KINDS)('§4 signing input and §5 CID of a version-1 %s entry, checked with node:crypto only', async (kind) => {
+    const v = await createEntry(a, null, kind as EntryKind, BODIES[kind] as unknown as Bodies[EntryKind], T0, V1)
     const fields = dagCbor.decode(v.bytes) as Fields
     const input = specSigningInput(fields)
     expect(hex(input.subarray(0, 15))).toBe('666c6f636b2f656e7472792f76310a')
@@ -748,7 +1127,7 @@ describe('§2.2 / §4 / §5: what the reference writes', () => {
     const jwk = { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(a.publicKey.raw).toString('base64url') }
     expect(nodeVerify(null, input, createPublicKey({ key: jwk, format: 'jwk' }), sig)).toBe(true)
     // §4: deterministic.
-    const again = await createEntry(a, null, kind as EntryKind, BODIES[kind] as unknown as Bodies[EntryKind], T0)
+    const again = await createEntry(a, null, kind as EntryKind, BODIES[kind] as unknown as Bodies[EntryKind], T0, V1)
     expect(hex(again.bytes)).toBe(hex(v.bytes))
     // §5: CIDv1 dag-cbor sha2-256 of the complete bytes; 59 characters starting bafyrei.
     const digest = await sha256.digest(v.bytes)
@@ -797,25 +1176,50 @@ describe('§6.2 steps 5–6: chain and timestamp', async () => {
     return log
   }
   const FAR = T0 + 10 ** 9
+  const e2v2 = await verifyEntry(await sign(a, { ...await header('post', { text: 'two, version 2' }, 2), seq: 2, prev: e1.cid, ts: T0 + 1000 }))
+  const at2 = (seq: number, prev: CID | null, ts: number, text = 'x'): Promise<Uint8Array> =>
+    sign(a, { v: 2, author: a.id, seq, prev, ts, kind: 'post', body: { text } })
+  const { d } = I
+  const g1 = await verifyEntry(await sign(d, { ...await deviceHeader('device', (await validBodiesV2()).device, 1), ts: T0 }))
+  const d2 = await verifyEntry(await sign(d, { ...await deviceHeader('post', { text: 'from d' }), prev: g1.cid, ts: T0 + 1000 }))
+  const deviceLog = (...vs: VerifiedEntry[]): AuthorLog => {
+    const log = new AuthorLog(d.id)
+    for (const v of vs) log.append(v)
+    return log
+  }
   const cases: Array<[string, string, () => Promise<Uint8Array>, () => AuthorLog, number, Outcome]> = [
     ['§6.2 step 5', 'seq 1 on an empty log', async () => e1.bytes, () => logWith(), FAR, 'accept'],
     ['§6.2 step 5', 'seq 2 extending seq 1', async () => e2.bytes, () => logWith(e1), FAR, 'accept'],
     ['§2 ts never decreases (equal allowed)', 'seq 2 with the same ts', () => at(2, e1.cid, T0), () => logWith(e1), FAR, 'accept'],
     ['§6.2 step 5.1', 'another author\'s seq 1', () => at(1, null, T0, 'b', b), () => logWith(), FAR, 'WrongAuthorError'],
-    ['§6.2 5.1 before 5.3', 'another author\'s seq 5', () => at(5, L.cbor, T0, 'b', b), () => logWith(e1), FAR, 'WrongAuthorError'],
-    ['§6.2 step 5.2', 'the held entry again', async () => e1.bytes, () => logWith(e1, e2), FAR, 'DuplicateEntryError'],
-    ['§6.2 step 5.2', 'another entry at a held seq', () => at(1, null, T0, 'fork'), () => logWith(e1, e2), FAR, 'ForkError'],
-    ['§6.2 5.2 before 6', 'a fork from the future', () => at(1, null, FAR + 10 ** 9, 'fork'), () => logWith(e1), FAR, 'ForkError'],
-    ['§6.2 step 5.3', 'seq 3 on a log at seq 1', () => at(3, e2.cid, T0 + 2000), () => logWith(e1), FAR, 'SeqGapError'],
-    ['§6.2 step 5.3', 'seq 2 on an empty log', async () => e2.bytes, () => logWith(), FAR, 'SeqGapError'],
-    ['§6.2 5.3 before 5.4', 'seq 3 with a wrong prev on a log at seq 1', () => at(3, L.cbor, T0 + 2000), () => logWith(e1), FAR, 'SeqGapError'],
-    ['§6.2 step 5.4', 'seq 2 with a wrong prev', () => at(2, L.cbor, T0 + 1000), () => logWith(e1), FAR, 'PrevMismatchError'],
-    ['§6.2 5.4 before 5.5', 'wrong prev and ts regression', () => at(2, L.cbor, T0 - 1), () => logWith(e1), FAR, 'PrevMismatchError'],
-    ['§6.2 step 5.5', 'ts one ms before the head', () => at(2, e1.cid, T0 - 1), () => logWith(e1), FAR, 'TimestampRegressionError'],
-    ['§6.2 5.5 before 6', 'ts regression with a clock far behind', () => at(2, e1.cid, T0 - 1), () => logWith(e1), 0, 'TimestampRegressionError'],
+    ['§6.2 5.1 before 5.5', 'another author\'s seq 5', () => at(5, L.cbor, T0, 'b', b), () => logWith(e1), FAR, 'WrongAuthorError'],
+    ['§6.2 step 5.4', 'the held entry again', async () => e1.bytes, () => logWith(e1, e2), FAR, 'DuplicateEntryError'],
+    ['§6.2 step 5.4', 'another entry at a held seq', () => at(1, null, T0, 'fork'), () => logWith(e1, e2), FAR, 'ForkError'],
+    ['§6.2 5.4 before 6', 'a fork from the future', () => at(1, null, FAR + 10 ** 9, 'fork'), () => logWith(e1), FAR, 'ForkError'],
+    ['§6.2 step 5.5', 'seq 3 on a log at seq 1', () => at(3, e2.cid, T0 + 2000), () => logWith(e1), FAR, 'SeqGapError'],
+    ['§6.2 step 5.5', 'seq 2 on an empty log', async () => e2.bytes, () => logWith(), FAR, 'SeqGapError'],
+    ['§6.2 5.5 before 5.6', 'seq 3 with a wrong prev on a log at seq 1', () => at(3, L.cbor, T0 + 2000), () => logWith(e1), FAR, 'SeqGapError'],
+    ['§6.2 step 5.6', 'seq 2 with a wrong prev', () => at(2, L.cbor, T0 + 1000), () => logWith(e1), FAR, 'PrevMismatchError'],
+    ['§6.2 5.6 before 5.8', 'wrong prev and ts regression', () => at(2, L.cbor, T0 - 1), () => logWith(e1), FAR, 'PrevMismatchError'],
+    ['§6.2 step 5.8', 'ts one ms before the head', () => at(2, e1.cid, T0 - 1), () => logWith(e1), FAR, 'TimestampRegressionError'],
+    ['§6.2 5.8 before 6', 'ts regression with a clock far behind', () => at(2, e1.cid, T0 - 1), () => logWith(e1), 0, 'TimestampRegressionError'],
     ['§6.2 step 6', 'ts exactly now + 300000', () => at(1, null, T0 + 300_000), () => logWith(), T0, 'accept'],
     ['§6.2 step 6', 'ts now + 300001', () => at(1, null, T0 + 300_001), () => logWith(), T0, 'FutureTimestampError'],
     ['§6.2 step 6', 'ts 2^53 − 1', () => at(1, null, 2 ** 53 - 1), () => logWith(), T0, 'FutureTimestampError'],
+    // Version 2 (§1.1, §10 step 4): a root log moves from version 1 to 2, never back; device logs are bound by their genesis.
+    ['§10 step 4 / §6.2 step 5', 'version-2 seq 2 after version-1 seq 1', async () => e2v2.bytes, () => logWith(e1), FAR, 'accept'],
+    ['§6.2 step 5', 'version-2 seq 3 after version-2 seq 2', () => at2(3, e2v2.cid, T0 + 2000), () => logWith(e1, e2v2), FAR, 'accept'],
+    ['§6.2 step 5.7', 'version-1 seq 3 after version-2 seq 2', () => at(3, e2v2.cid, T0 + 2000), () => logWith(e1, e2v2), FAR, 'VersionRegressionError'],
+    ['§6.2 5.6 before 5.7', 'version-1 seq 3 with a wrong prev after version 2', () => at(3, L.cbor, T0 + 2000), () => logWith(e1, e2v2), FAR, 'PrevMismatchError'],
+    ['§6.2 5.5 before 5.7', 'version-1 seq 4 on a version-2 log at seq 2', () => at(4, e2v2.cid, T0 + 2000), () => logWith(e1, e2v2), FAR, 'SeqGapError'],
+    ['§6.2 5.7 before 5.8', 'version-1 seq 3 dated before its version-2 head', () => at(3, e2v2.cid, T0), () => logWith(e1, e2v2), FAR, 'VersionRegressionError'],
+    ['§6.2 5.7 before 6', 'version-1 seq 3 after version 2, from the future', () => at(3, e2v2.cid, FAR + 10 ** 9), () => logWith(e1, e2v2), FAR, 'VersionRegressionError'],
+    ['§6.2 step 5.4 (v1 and v2 at one seq)', 'version-1 seq 2 where version-2 seq 2 is held', async () => e2.bytes, () => logWith(e1, e2v2), FAR, 'ForkError'],
+    ['§1.1 device log', 'seq 2 of a device log after its genesis', async () => d2.bytes, () => deviceLog(g1), FAR, 'accept'],
+    ['§1.1 / §6.2 step 5.5', 'seq 2 of a device log whose genesis is not held', async () => d2.bytes, () => deviceLog(), FAR, 'SeqGapError'],
+    ['§1.1 / §6.2 step 5.1', 'device-log entry naming another author than its genesis', () => sign(d, { v: 2, author: b.id, device: d.id, seq: 2, prev: g1.cid, ts: T0 + 1000, kind: 'post', body: { text: 'x' } }), () => deviceLog(g1), FAR, 'WrongAuthorError'],
+    ['§1.1 / §6.2 step 5.1', 'device-log entry offered to the root log', async () => d2.bytes, () => logWith(e1), FAR, 'WrongAuthorError'],
+    ['§1.1 / §6.2 step 5.1', 'root-log entry offered to a device log', async () => e2v2.bytes, () => deviceLog(g1), FAR, 'WrongAuthorError'],
     ['§6.2 step 4 before 5', 'bad signature and another author', async () => dagCbor.encode({ ...(dagCbor.decode(await at(1, null, T0, 'b', b)) as Fields), sig: zeroSig }), () => logWith(), FAR, 'InvalidSignatureError']
   ]
   test('§6.3 DuplicateEntryError when only the head is known: any seq at or below it', async () => {
@@ -900,8 +1304,243 @@ describe('settled disagreements', () => {
     await check({ section: '§6.2 3.6', name: 'key set then subject', bytes: entry('like', { subject: L.v0, author: OMIT }), spec: 'EntrySchemaError', field: 'body.author' })
   })
 
+  // D8 §8: "WrongAuthorError because the log held under its log id belongs to another author → ignore".
+  // decide() first returned the one decision 'wrong-author' for both WrongAuthorError rows and
+  // gossipVerdict answered 'reject'; the reference now marks the bound case and ignores it.
+  test('D8 §8 — an entry naming another author than the genesis of its held device log → ignore; another log\'s entry → reject', async () => {
+    const { d } = I
+    expect(verdictRows.find(([o]) => o.includes('belongs to another author'))?.[1]).toBe('ignore')
+    const entry = await verifyEntry(await inDevice('post', {}, { author: b.id })())
+    const bound = core.decide(entry, { log: d.id, author: a.id, head: { seq: 1, cid: L.cbor, ts: T0, v: 2 } }, null)
+    expect(bound.kind).toBe('wrong-author')
+    expect(gossipVerdict(bound)).toBe('ignore')
+    const otherLog = core.decide(await verifyEntry(await post2({})()), { log: d.id, author: a.id, head: null }, null)
+    expect(otherLog.kind).toBe('wrong-author')
+    expect(gossipVerdict(otherLog)).toBe('reject')
+  })
+
   // D7 §2.1: a post with media nests 5 levels, the most a v1 entry needs.
   test('D7 §2.1 — a post with media nests 5 levels', async () => {
     expect(cborDepth(await post({ media: media(1) })())).toBe(5)
+  })
+})
+
+// ----------------------------------------------------------------------------------------------
+// §2.2, §4, §4.2 (v2): byte layout and signing inputs of what the reference writes
+// ----------------------------------------------------------------------------------------------
+
+describe('§2.2 / §4 / §4.2 (v2): what the reference writes', () => {
+  const { d, e } = I
+  const jwk = (raw: Uint8Array): ReturnType<typeof createPublicKey> =>
+    createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(raw).toString('base64url') }, format: 'jwk' })
+  const sigPairOf = (sig: Uint8Array): Uint8Array => concat([0x63, ...utf8('sig'), 0x58, 0x40], sig)
+
+  test('§2.2 a version-2 root-log entry has the version-1 layout with v = 02', async () => {
+    const alice = await authorFromSeed(1)
+    const v1 = await createEntry(alice, null, 'post', { text: 'hello, flock' }, 1767225600000, V1)
+    const v2 = await createEntry(alice, null, 'post', { text: 'hello, flock' }, 1767225600000)
+    expect(v2.entry.v).toBe(2)
+    expect(v2.bytes.length).toBe(192)
+    expect(hex(v2.bytes).startsWith('a8' + '6176' + '02' + '627473' + '1b0000019b76daa800')).toBe(true)
+    const afterSig = (h: string): string => h.slice((1 + 2 + 1 + 3 + 9 + 4 + 1 + 4 + 2 + 64) * 2)
+    expect(afterSig(hex(v2.bytes))).toBe(afterSig(hex(v1.bytes)))
+    expect(hex(v2.entry.sig)).not.toBe(hex(v1.entry.sig))
+  })
+
+  test('§2.2 a device-log entry: nine pairs, device last; §4 its input is a8 without the sig pair, signed by the device key', async () => {
+    const g = await createEntry({ author: a.id, key: d }, null, 'device', await deviceBody(a, d.id, 'laptop'), T0)
+    const h = hex(g.bytes)
+    expect(h.startsWith('a9' + '6176' + '02')).toBe(true)
+    expect(h.endsWith('66617574686f72' + '7834' + hex(utf8(a.id)) + '66646576696365' + '7834' + hex(utf8(d.id)))).toBe(true)
+    const input = specSigningInput(dagCbor.decode(g.bytes) as Fields)
+    expect(Buffer.from(input.subarray(0, 15)).toString()).toBe(DOMAIN_V2)
+    expect(input[15]).toBe(0xa8)
+    const cut = splice(g.bytes, sigPairOf(g.entry.sig), [])
+    cut[0] = 0xa8
+    expect(hex(input.subarray(15))).toBe(hex(cut))
+    expect(nodeVerify(null, input, jwk(d.publicKey.raw), g.entry.sig)).toBe(true)
+    expect(nodeVerify(null, input, jwk(a.publicKey.raw), g.entry.sig)).toBe(false)
+    // §4.2: the auth map, byte for byte as the spec's example writes it, signed by the author key.
+    const authInput = concat(utf8(DEVICE_DOMAIN_SPEC), Buffer.from('a2' + '66617574686f72' + '7834' + hex(utf8(a.id)) + '66646576696365' + '7834' + hex(utf8(d.id)), 'hex'))
+    expect(nodeVerify(null, authInput, jwk(a.publicKey.raw), g.entry.kind === 'device' ? g.entry.body.auth : new Uint8Array(64))).toBe(true)
+  })
+
+  test('§4.2 the revoke auth map is {after, author, device} in canonical order, signed by the author key', async () => {
+    for (const after of [0, 23, 24, 70_000, 2 ** 53 - 1]) {
+      const body = await revokeBody(a, e.id, after)
+      const map = concat([0xa3, ...cborText('after')], dagCbor.encode(after), cborText('author'), cborText(a.id), cborText('device'), cborText(e.id))
+      expect(hex(dagCbor.encode({ device: e.id, author: a.id, after }))).toBe(hex(map))
+      expect(nodeVerify(null, concat(utf8(REVOKE_DOMAIN_SPEC), map), jwk(a.publicKey.raw), body.auth)).toBe(true)
+    }
+  })
+
+  test('§2.1 a version-2 post with every media field (poster a link) still nests 5 levels', async () => {
+    expect(cborDepth(await post2({ media: media(4, Object.fromEntries(SPEC_BODIES.mediaItem.filter(f => !f.required).map(f => [f.key, SAMPLES[`media.${f.key}`]]))) })())).toBe(5)
+  })
+
+  test.each([...KNOWN.both, ...KNOWN.v2Only].filter(k => k !== 'device'))('§4 signing input of a version-2 %s entry, root log and device log, checked with node:crypto only', async (kind) => {
+    const body = ALL_BODIES[kind] as unknown as Bodies[EntryKind]
+    const rootLog = await createEntry(a, null, kind as EntryKind, body, T0)
+    const genesisEntry = await createEntry({ author: a.id, key: d }, null, 'device', await deviceBody(a, d.id), T0)
+    const deviceLog = await createEntry({ author: a.id, key: d }, genesisEntry, kind as EntryKind, body, T0)
+    for (const [v, key, header] of [[rootLog, a, 0xa7], [deviceLog, d, 0xa8]] as const) {
+      const input = specSigningInput(dagCbor.decode(v.bytes) as Fields)
+      expect(hex(input.subarray(0, 15))).toBe('666c6f636b2f656e7472792f76320a')
+      expect(input[15]).toBe(header)
+      expect(nodeVerify(null, input, jwk(key.publicKey.raw), v.entry.sig)).toBe(true)
+      expect(hex(v.cid.bytes)).toBe('01711220' + hex((await sha256.digest(v.bytes)).digest))
+    }
+  })
+})
+
+// ----------------------------------------------------------------------------------------------
+// PROTOCOL.md's tables against the reference: §2, §3, §3.1, §4, §4.2, §6.1, §6.3, §8
+// ----------------------------------------------------------------------------------------------
+
+/** §8's verdict table: outcome, verdict. */
+const verdictRows = (TABLES.find(t => t.columns.join('|') === 'outcome|verdict|why')?.rows ?? []).map(r => [r[0] as string, r[1] as string] as const)
+
+describe('PROTOCOL.md tables against the reference', () => {
+  test('§3 / §3.1: the body tables name exactly the known kinds, and every optional field has a sample here', () => {
+    const tableKinds = SPEC_BODIES.bodies.flatMap(t => t.kinds)
+    expect(new Set(tableKinds)).toEqual(new Set(V2_KNOWN))
+    expect(new Set(SPEC_BODIES.bodies.filter(t => t.v2Only).flatMap(t => t.kinds))).toEqual(new Set(KNOWN.v2Only))
+    const optional = [
+      ...SPEC_BODIES.bodies.flatMap(t => t.kinds.flatMap(k => t.fields.filter(f => !f.required).map(f => `${k}.${f.key}`))),
+      ...SPEC_BODIES.mediaItem.filter(f => !f.required).map(f => `media.${f.key}`)
+    ]
+    expect(optional.filter(k => !(k in SAMPLES))).toEqual([])
+    expect(Object.keys(SAMPLES).filter(k => !optional.includes(k))).toEqual([])
+  })
+
+  test('§3.1 known kinds are V1_KINDS and ENTRY_KINDS', () => {
+    expect(KNOWN.both).toEqual([...V1_KINDS])
+    expect(new Set([...KNOWN.both, ...KNOWN.v2Only])).toEqual(new Set(ENTRY_KINDS))
+  })
+
+  test('§2 the entry table: eight keys in version 1, device the only optional one, v2 only', () => {
+    expect(ENTRY_KEYS.filter(k => !k.v2Only).map(k => k.key).sort()).toEqual(['author', 'body', 'kind', 'prev', 'seq', 'sig', 'ts', 'v'])
+    expect(ENTRY_KEYS.filter(k => k.optional || k.v2Only).map(k => k.key)).toEqual(['device'])
+    // §2 kind (v1) lists exactly the version-1 kinds of §3.1.
+    const kindRow = TABLES.find(t => t.columns[0] === 'key' && t.columns[1] === 'DAG-CBOR type')?.rows.find(r => r[0] === 'kind')
+    const v1Part = /\(v1\) one of ([^;]*);/.exec(kindRow?.[2] ?? '')?.[1] ?? ''
+    expect(v1Part.split(',').map(k => k.trim())).toEqual([...V1_KINDS])
+  })
+
+  test('§3.1 the kind syntax allows MAX_KIND_LENGTH characters and no more', () => {
+    expect(KIND_RE.test('a'.repeat(MAX_KIND_LENGTH))).toBe(true)
+    expect(KIND_RE.test('a'.repeat(MAX_KIND_LENGTH + 1))).toBe(false)
+  })
+
+  test('§3 handle syntax: the spec\'s regex says what its prose says', () => {
+    const disagree = [...HANDLES, ...randomHandles(77, 150), ...randomHandles(78, 2000)].filter(h => HANDLE_RE.test(h) !== handleByProse(h))
+    expect(disagree).toEqual([])
+    // Both outcomes occur among the cases above.
+    expect(HANDLES.filter(h => HANDLE_RE.test(h)).length).toBeGreaterThan(10)
+    expect(HANDLES.filter(h => !HANDLE_RE.test(h)).length).toBeGreaterThan(10)
+  })
+
+  /** A §6.1 value cell as a number or string ('2^53 − 1', '300000 (5 min)', '0x71', 'flock/entry/v1\n'). */
+  const valueOf = (cell: string): number | string => {
+    if (cell === '2^53 − 1') return 2 ** 53 - 1
+    const n = /^(0x[0-9a-f]+|\d+)(\s|$)/.exec(cell)
+    return n !== null ? Number(n[1]) : cell.replace(/\\n$/, '\n')
+  }
+  const limits = [...specLimits(TABLES)].flatMap(([names, cell]) => {
+    const ns = names.split(',').map(x => x.trim())
+    const cells = ns.length === 1 ? [cell] : cell.split(',').map(x => x.trim())
+    return ns.map((n, i) => [n, valueOf(cells[i] ?? '')] as const)
+  })
+  test.each(limits)('§6.1 %s = %s in constants.ts', (name, value) => {
+    expect((core as Record<string, unknown>)[name]).toBe(value)
+  })
+
+  test.each(specErrors(TABLES).map(r => [r.name, r] as const))('§6.3 %s: name and code as the table says', (_n, row) => {
+    const cls = (core as Record<string, unknown>)[row.name] as (new (...args: unknown[]) => Error & { code: string }) | undefined
+    expect(typeof cls).toBe('function')
+    if (cls === undefined) return
+    const err = new cls('x', 1, [1, 2])
+    expect([err.name, err.code]).toEqual([row.name, row.code])
+  })
+
+  test.each(specDomains(TABLES).map(r => [r.constant, r] as const))('§4 %s: the domain, its bytes and constants.ts agree', (_c, row) => {
+    expect((core as Record<string, unknown>)[row.constant]).toBe(row.domain)
+    expect(hex(utf8(row.domain))).toBe(row.bytes.replaceAll(' ', ''))
+    expect(row.domain).toBe(row.v === 1 ? DOMAIN_V1 : DOMAIN_V2)
+  })
+
+  test('§1.1 / §4.2 DEVICE_DOMAIN and REVOKE_DOMAIN: the bytes the spec gives, the table of §4.2, constants.ts', () => {
+    const found = [...SPEC_TEXT.matchAll(/\(`(DEVICE_DOMAIN|REVOKE_DOMAIN)`, 16 bytes `([0-9a-f ]+)`/g)].map(m => [m[1], m[2]])
+    expect(found.map(([n]) => n)).toEqual(['DEVICE_DOMAIN', 'REVOKE_DOMAIN'])
+    for (const [name, bytes] of found) {
+      const value = (core as Record<string, unknown>)[name as string] as string
+      expect(hex(utf8(value))).toBe((bytes as string).replaceAll(' ', ''))
+      expect(value).toBe(name === 'DEVICE_DOMAIN' ? DEVICE_DOMAIN_SPEC : REVOKE_DOMAIN_SPEC)
+    }
+    const auth = TABLES.find(t => t.heading.startsWith('4.2'))
+    expect(auth?.rows.map(r => [r[0], (r[1] as string).split(' ')[0]])).toEqual([['device', 'flock/device/v2\\n'], ['revoke', 'flock/revoke/v2\\n']])
+  })
+
+  // §8's verdict table: each outcome names error classes; decide()'s refusal of each, and gossipVerdict's answer.
+  const DECISION_OF: Record<string, Decision> = {
+    DuplicateEntryError: { kind: 'duplicate' },
+    FutureTimestampError: { kind: 'future', skewMs: 0, now: 0 },
+    SeqGapError: { kind: 'gap', expected: 1 },
+    PrevMismatchError: { kind: 'prev-mismatch' },
+    ForkError: { kind: 'fork', seq: 1, held: L.cbor },
+    RevokedDeviceError: { kind: 'revoked', after: 0 },
+    DeviceLimitError: { kind: 'device-limit' },
+    TimestampRegressionError: { kind: 'regression', headTs: 0 },
+    VersionRegressionError: { kind: 'version-regression', headV: 2 }
+  }
+  test('§8 the verdict table is read: every decision kind appears', () => {
+    const named = verdictRows.flatMap(([outcome]) => [...outcome.matchAll(/([A-Z][A-Za-z]+Error)/g)].map(m => m[1]))
+    expect(new Set(named)).toEqual(new Set([...Object.keys(DECISION_OF), 'WrongAuthorError']))
+    expect(verdictRows.some(([o, v]) => o.startsWith('valid and extends') && v === 'accept')).toBe(true)
+    expect(gossipVerdict({ kind: 'append' })).toBe('accept')
+  })
+  test.each(verdictRows.filter(([o]) => !o.includes('WrongAuthorError') && /Error/.test(o) && !o.startsWith('size')))('§8 %s → %s', (outcome, verdict) => {
+    for (const m of outcome.matchAll(/([A-Z][A-Za-z]+Error)/g)) {
+      const decision = DECISION_OF[m[1] as string]
+      expect(decision, m[1]).toBeDefined()
+      expect([m[1], gossipVerdict(decision as Decision)]).toEqual([m[1], verdict])
+    }
+  })
+  test('§8 WrongAuthorError: of another author than the topic\'s → reject; the held log bound to another author → ignore', () => {
+    expect(verdictRows.find(([o]) => o.startsWith('valid entry of another author'))?.[1]).toBe('reject')
+    expect(gossipVerdict({ kind: 'wrong-author' })).toBe('reject')
+    expect(verdictRows.find(([o]) => o.includes('belongs to another author'))?.[1]).toBe('ignore')
+    expect(gossipVerdict({ kind: 'wrong-author', bound: true })).toBe('ignore')
+  })
+})
+
+// ----------------------------------------------------------------------------------------------
+// Disagreements found between the v2 spec and the reference, and how they were settled.
+// ----------------------------------------------------------------------------------------------
+
+describe('settled v2 disagreements', () => {
+  // O1 §3.1 said unknown content is "any DAG-CBOR value except a float"; the reference also refused
+  // integers outside ±(2^53 − 1). The reference is right (§2 bounds every integer so every language
+  // holds it exactly; JavaScript decodes larger ones to BigInt): the spec now says so.
+  test.each([
+    ['post with unknown key = 2^53', post2({ big: 2n ** 53n })],
+    ['post with unknown key = 2^64 − 1', post2({ big: 2n ** 64n - 1n })],
+    ['post with unknown key = −2^53', post2({ big: -(2n ** 53n) })],
+    ['media item with unknown key = 2^53', post2({ media: media(1, { bytesTotal: 2n ** 53n }) })],
+    ['unknown kind with body {n: 2^64 − 1}', withBody2('poll', { n: 2n ** 64n - 1n })]
+  ])('O1 §3.1 — %s → EntrySchemaError @body', async (_w, bytes) => {
+    await check({ section: '§3.1', name: 'big integer in unknown content', bytes, spec: 'EntrySchemaError', field: 'body' })
+  })
+
+  // O2 §6.2 step 3 order: 3.6 (body, with its text limits) comes before 3.7 (device-log rules). The
+  // reference checked the device-log rules right after `kind`; it now follows the spec's order.
+  test.each([
+    ['device log seq 1 of kind post with a 501-grapheme text', inDevice('post', { text: rep('a', 501) }, { seq: 1, prev: null })],
+    ['kind device at seq 2 with a 51-grapheme name', inDevice('device', { name: rep('a', 51) })]
+  ])('O2 §6.2 3.6 before 3.7 — %s → TextTooLongError', async (_w, bytes) => {
+    await check({ section: '§6.2 3.6 before 3.7', name: 'body before device-log rules', bytes, spec: 'TextTooLongError' })
+  })
+  test('O2 §6.2 3.6 before 3.7 — kind device in a root log: body.device ≠ the entry\'s (absent) device is found first → EntrySchemaError @body.device', async () => {
+    await check({ section: '§6.2 3.6 before 3.7', name: 'body before device-log rules', bytes: entry2('device'), spec: 'EntrySchemaError', field: 'body.device' })
   })
 })

@@ -75,8 +75,8 @@ describe('entryView', () => {
     const likeView = entryView(like)
     expectTypeOf(likeView).toEqualTypeOf<EntryViewOf<'like'>>()
     expectTypeOf(likeView.body.subject).toEqualTypeOf<string>()
-    expectTypeOf(entryView(profile).body).toEqualTypeOf<{ name: string, bio: string, avatar?: string }>()
-    expectTypeOf<PlainBody<'post'>['media']>().toEqualTypeOf<Array<{ cid: string, mime: string, alt: string }> | undefined>()
+    expectTypeOf(entryView(profile).body).toEqualTypeOf<{ name: string, bio: string, avatar?: string, handle?: string }>()
+    expectTypeOf<PlainBody<'post'>['media']>().toEqualTypeOf<Array<{ cid: string, mime: string, alt: string, size?: number, duration?: number, width?: number, height?: number, poster?: string }> | undefined>()
 
     const views: EntryView[] = [entryView(post), likeView]
     for (const view of views) {

@@ -19,7 +19,7 @@ import { base58btc } from 'multiformats/bases/base58'
 import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
 import {
-  AuthorLog, MAX_ENTRY_BYTES, MAX_FUTURE_SKEW_MS, SIGNING_DOMAIN, authorFromPrivateKey, authorIdFromPublicKey,
+  AuthorLog, MAX_ENTRY_BYTES, MAX_FUTURE_SKEW_MS, SIGNING_DOMAIN_V1, authorFromPrivateKey, authorIdFromPublicKey,
   checkTimestamp, createEntry, signingInput, verifyEntry,
   type Author, type Bodies, type EntryKind, type VerifiedEntry
 } from '../../src/lib/core/index.js'
@@ -38,7 +38,7 @@ export interface ValidVector {
   /** Hex of the 32-byte Ed25519 secret seed (RFC 8032 private key) that signed it. Test keys only. */
   seed: string
   author: string
-  /** Hex of SIGNING_DOMAIN ‖ canonical DAG-CBOR of every field but sig. */
+  /** Hex of SIGNING_DOMAIN_V1 ‖ canonical DAG-CBOR of every field but sig. */
   signingInput: string
   signature: string
 }
@@ -90,33 +90,33 @@ const utf8 = new TextEncoder()
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
 const concat = (...parts: Uint8Array[]): Uint8Array => new Uint8Array(Buffer.concat(parts))
 
-interface Person { seed: Uint8Array, author: Author }
+export interface Person { seed: Uint8Array, author: Author }
 
-async function person (byte: number): Promise<Person> {
+export async function person (byte: number): Promise<Person> {
   const seed = new Uint8Array(32).fill(byte)
   return { seed, author: authorFromPrivateKey(await generateKeyPairFromSeed('Ed25519', seed)) }
 }
 
 /** A CIDv1 (raw, sha2-256) standing in for a media file: only its form matters to entries. */
-async function mediaCid (label: string): Promise<CID> {
+export async function mediaCid (label: string): Promise<CID> {
   return CID.createV1(0x55, await sha256.digest(utf8.encode(label)))
 }
 
 /** Sign an arbitrary map the way the spec says (domain ‖ canonical encoding of all fields but sig). */
 async function signMap (signer: Person, fields: Record<string, unknown>, domain = true): Promise<Uint8Array> {
   const unsigned = dagCbor.encode(fields)
-  const sig = await signer.author.privateKey.sign(domain ? concat(utf8.encode(SIGNING_DOMAIN), unsigned) : unsigned)
+  const sig = await signer.author.privateKey.sign(domain ? concat(utf8.encode(SIGNING_DOMAIN_V1), unsigned) : unsigned)
   return dagCbor.encode({ ...fields, sig })
 }
 
 /** A map whose keys are written in the given order, each key and value canonically encoded. */
-function rawMap (pairs: Array<[string, unknown]>): Uint8Array {
+export function rawMap (pairs: Array<[string, unknown]>): Uint8Array {
   if (pairs.length > 23) throw new Error('rawMap handles small maps only')
   return concat(new Uint8Array([0xa0 | pairs.length]), ...pairs.flatMap(([k, v]) => [dagCbor.encode(k), dagCbor.encode(v)]))
 }
 
 /** Replace the single occurrence of `find` in `bytes`; throws when it occurs zero or several times. */
-function replaceOnce (bytes: Uint8Array, find: string, replace: string): Uint8Array {
+export function replaceOnce (bytes: Uint8Array, find: string, replace: string): Uint8Array {
   const buf = Buffer.from(bytes)
   const needle = Buffer.from(find, 'hex')
   const at = buf.indexOf(needle)
@@ -124,7 +124,7 @@ function replaceOnce (bytes: Uint8Array, find: string, replace: string): Uint8Ar
   return concat(buf.subarray(0, at), Buffer.from(replace, 'hex'), buf.subarray(at + needle.length))
 }
 
-function float64 (n: number): string {
+export function float64 (n: number): string {
   const b = Buffer.alloc(9)
   b[0] = 0xfb
   b.writeDoubleBE(n, 1)
@@ -134,7 +134,7 @@ function float64 (n: number): string {
 /** Hex of the canonical encoding of a text string, for byte patterns. */
 const cborText = (s: string): string => hex(dagCbor.encode(s))
 
-async function errorName (run: () => unknown): Promise<string | null> {
+export async function errorName (run: () => unknown): Promise<string | null> {
   try {
     await run()
     return null
@@ -154,7 +154,7 @@ export async function buildVectors (): Promise<VectorFile> {
   async function ok<K extends EntryKind> (
     name: string, who: Person, head: VerifiedEntry | null, kind: K, body: Bodies[K], ts: number
   ): Promise<VerifiedEntry<K>> {
-    const v = await createEntry(who.author, head, kind, body, ts)
+    const v = await createEntry(who.author, head, kind, body, ts, { version: 1 })
     const again = await verifyEntry(v.bytes)
     if (!again.cid.equals(v.cid)) throw new Error(`${name}: does not verify to the same CID`)
     valid.push({
@@ -262,7 +262,7 @@ export async function buildVectors (): Promise<VectorFile> {
   await bad('invalid UTF-8', replaceOnce(a1b, cborText('hello, flock'), '6c' + hex(utf8.encode('hello,')) + 'ff' + hex(utf8.encode('flock'))),
     'NonCanonicalEncodingError', 'a 0xff byte inside the text string; the decoder substitutes U+FFFD, which re-encodes differently')
 
-  await bad('version 2', await signMap(alice, { ...base, v: 2 }), 'UnsupportedVersionError', 'v = 2, otherwise a correctly signed minimal post')
+  await bad('version 3', await signMap(alice, { ...base, v: 3 }), 'UnsupportedVersionError', 'v = 3, otherwise a correctly signed minimal post')
   await bad('version as text', await signMap(alice, { ...base, v: '1' }), 'UnsupportedVersionError', 'v is the text "1", not the integer 1')
 
   const noV: Record<string, unknown> = { ...base }
@@ -321,7 +321,7 @@ export async function buildVectors (): Promise<VectorFile> {
   await sigBad('S not reduced (S + L)', dagCbor.encode({ ...a1.entry, sig: concat(a1.entry.sig.subarray(0, 32), intToLe(s + L)) }),
     'the minimal post with S replaced by S + L; the verification equation holds but RFC 8032 requires S < L')
   await sigBad('signed by another key', await signMap(bob, base), "the minimal post of alice signed by bob's key")
-  await sigBad('signed without the domain prefix', await signMap(alice, base, false), `signature over the bare encoding, without "${SIGNING_DOMAIN.trim()}\\n"`)
+  await sigBad('signed without the domain prefix', await signMap(alice, base, false), `signature over the bare encoding, without "${SIGNING_DOMAIN_V1.trim()}\\n"`)
   const shifted = signWithShiftedR(alice.seed, signingInput(a1.entry), SMALL_ORDER_POINT)
   const eq = verifyEquations(alice.author.publicKey.raw, signingInput(a1.entry), shifted)
   if (!eq.cofactored || eq.cofactorless) throw new Error('small-order R vector does not separate the two equations')
@@ -387,7 +387,7 @@ export async function buildVectors (): Promise<VectorFile> {
     description: 'Flock protocol version 1 test vectors (PROTOCOL.md §11). Hex strings are lowercase; ' +
       'entries are verified with verifyEntry, chains appended in order to an empty log of `author`, ' +
       'timestamps checked against `now` with a skew of 300000 ms. Generated by test/vectors/generate.ts; do not edit by hand.',
-    signingDomain: SIGNING_DOMAIN,
+    signingDomain: SIGNING_DOMAIN_V1,
     valid,
     invalid,
     chains,

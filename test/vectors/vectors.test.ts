@@ -1,5 +1,5 @@
 /**
- * Re-checks every vector in entries.json (PROTOCOL.md §11) against the reference implementation, and
+ * Re-checks every vector in entries.json (PROTOCOL.md §11, the version-1 file) against the reference implementation, and
  * the valid ones a second time with stock node:crypto (Ed25519 via OpenSSL, SHA-256) plus hand-written
  * base32/base58, so the file is not only self-consistent with the code that wrote it.
  */
@@ -10,7 +10,7 @@ import * as dagCbor from '@ipld/dag-cbor'
 import * as dagJson from '@ipld/dag-json'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import {
-  AuthorLog, ENTRY_KINDS, ForkError, SIGNING_DOMAIN, authorFromPrivateKey, checkTimestamp, createEntry,
+  AuthorLog, ForkError, V1_KINDS, SIGNING_DOMAIN_V1, authorFromPrivateKey, checkTimestamp, createEntry,
   decodeEntry, signingInput, verifyEntry, type Entry, type VerifiedEntry
 } from '../../src/lib/core/index.js'
 import { L, leToInt, verifyEquations } from './ed25519-math.js'
@@ -82,8 +82,10 @@ test('entries.json is exactly what generate.ts produces', async () => {
 })
 
 test('the file covers every kind and every error class', () => {
-  expect(file.signingDomain).toBe(SIGNING_DOMAIN)
-  expect(new Set(file.valid.map(v => v.kind))).toEqual(new Set(ENTRY_KINDS))
+  expect(file.signingDomain).toBe(SIGNING_DOMAIN_V1)
+  expect(new Set(file.valid.map(v => v.kind))).toEqual(new Set(V1_KINDS))
+  // The version-1 file: every valid entry is version 1, and the version-2 file (entries-v2.json) holds the rest.
+  expect(new Set(file.valid.map(v => (v.entry as { v: unknown }).v))).toEqual(new Set([1]))
   expect(new Set(file.invalid.map(v => v.error))).toEqual(new Set([
     'EntryTooLargeError', 'EntryDecodeError', 'NonCanonicalEncodingError', 'UnsupportedVersionError',
     'EntrySchemaError', 'TextTooLongError', 'InvalidAuthorError', 'InvalidSignatureError'
@@ -112,7 +114,7 @@ describe('valid vectors', () => {
     expect(hex(dagCbor.encode(entry))).toBe(vec.bytes)
     // Heads come from earlier vectors: every seq > 1 vector's prev is itself a valid vector.
     const head = entry.prev === null ? null : await verifyEntry(fromHex(findValid(entry.prev.toString()).bytes))
-    const again = await createEntry(author, head, entry.kind, entry.body, entry.ts)
+    const again = await createEntry(author, head, entry.kind, entry.body, entry.ts, { version: 1 })
     expect(hex(again.bytes)).toBe(vec.bytes)
     expect(again.cid.toString()).toBe(vec.cid)
     expect(hex(signingInput(again.entry))).toBe(vec.signingInput)
@@ -126,7 +128,7 @@ describe('valid vectors', () => {
     const publicKey = fromHex(vec.publicKey)
     expect(cidOf(bytes)).toBe(vec.cid)
     expect(authorIdOf(publicKey)).toBe(vec.author)
-    expect(Buffer.from(input.subarray(0, SIGNING_DOMAIN.length)).toString('utf8')).toBe('flock/entry/v1\n')
+    expect(Buffer.from(input.subarray(0, SIGNING_DOMAIN_V1.length)).toString('utf8')).toBe('flock/entry/v1\n')
     expect(cryptoVerify(null, input, spkiKey(publicKey), sig)).toBe(true)
     expect(leToInt(sig.subarray(32)) < L).toBe(true)
     expect(bytes.length).toBeLessThanOrEqual(8192)

@@ -389,7 +389,6 @@ function checkSchema (e: UnsignedEntry): void {
     throw new EntrySchemaError('prev', 'must be the CID of a DAG-CBOR entry when seq > 1')
   }
   if (!Number.isSafeInteger(e.ts) || e.ts < 0) throw new EntrySchemaError('ts', 'must be a non-negative integer (ms since epoch)')
-  const rules: Rules = { open: e.v === 2, v: e.v }
   const kind: unknown = e.kind
   const known = e.v === 1 ? (V1_KINDS as readonly string[]).includes(kind as string) : typeof kind === 'string' && isKnownKind(kind)
   if (!known && (e.v === 1 || typeof kind !== 'string' || !KIND_PATTERN.test(kind))) {
@@ -397,9 +396,16 @@ function checkSchema (e: UnsignedEntry): void {
       ? `must be one of ${V1_KINDS.join(', ')}`
       : `must be 1-${MAX_KIND_LENGTH} characters a-z, 0-9 and -, starting with a letter`)
   }
-  // A device log opens with the author key's consent and only there (PROTOCOL.md §1, Devices).
+  checkBody(e, known, device)
+  // A device log opens with the author key's consent and only there (PROTOCOL.md §1, Devices): step
+  // 3.7, after the body's own rules.
   if (device !== undefined && e.seq === 1 && kind !== 'device') throw new EntrySchemaError('kind', 'the first entry of a device log must be a device entry')
   if (kind === 'device' && (device === undefined || e.seq !== 1)) throw new EntrySchemaError('kind', 'a device entry must be the first entry of a device log')
+}
+
+/** The body by the rules of its kind (PROTOCOL.md §3, §6.2 step 3.6). */
+function checkBody (e: UnsignedEntry, known: boolean, device: string | undefined): void {
+  const rules: Rules = { open: e.v === 2, v: e.v }
   const body: unknown = e.body
   if (!isPlainObject(body)) throw new EntrySchemaError('body', 'must be a map')
   // Version 2 lets bodies carry what this code does not know; no float may hide there, since
