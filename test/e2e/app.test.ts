@@ -99,6 +99,53 @@ describe('two browsers', () => {
   })
 })
 
+describe('devices', () => {
+  test('an encrypted backup of A restored in a fresh profile C is a new device of A: both post, B sees both under A, nothing forks', async () => {
+    await a.page.goto(`${w.app}/settings`)
+    await a.page.getByTestId('backup-passphrase').fill('ﬁve gold rings')
+    await a.page.getByTestId('backup-passphrase-again').fill('ﬁve gold rings')
+    const [download] = await Promise.all([a.page.waitForEvent('download'), a.page.getByTestId('backup-download-encrypted').click()])
+    const file = join(w.dir.path, 'backup.json')
+    await download.saveAs(file)
+    const saved = JSON.parse(await readFile(file, 'utf8')) as { format: string, author: string, privateKey?: string }
+    expect(saved).toMatchObject({ format: 'flock-identity-encrypted', author: aId })
+    expect(saved.privateKey).toBeUndefined()
+    const c = await newUser(w)
+    await c.page.goto(c.url('/'))
+    await allowLoopbackIce(c.page)
+    await c.page.getByTestId('restore-input').setInputFiles(file)
+    // The passphrase is asked for once the file shows it is encrypted; NFKC makes 'ﬁ' and 'fi' one.
+    await c.page.getByTestId('restore-passphrase').fill('wrong')
+    await c.page.getByTestId('restore-submit').click()
+    await c.page.getByRole('alert').filter({ hasText: 'wrong passphrase' }).waitFor({ timeout: 30_000 })
+    await c.page.getByTestId('restore-passphrase').fill('five gold rings')
+    await c.page.getByTestId('restore-submit').click()
+    expect((await c.page.getByTestId('author-id').first().textContent({ timeout: 60_000 }))?.trim()).toBe(aId)
+
+    // The restored profile is a new device of A: it posts at once, before it has caught up with A's
+    // log, and A posts too. B follows A and sees both posts under one author, with no fork warning.
+    await compose(c.page, 'from the restored device')
+    await entryWithText(c.page, 'from the restored device').waitFor({ timeout: 30_000 })
+    await a.page.goto(a.url('/'))
+    await compose(a.page, 'from the first device')
+    await b.page.goto(b.url('/'))
+    await follow(b.page, aId)
+    for (const text of ['from the restored device', 'from the first device']) {
+      const onB = entryWithText(b.page, text)
+      await onB.waitFor({ timeout: 90_000 })
+      expect(await onB.getAttribute('data-author')).toBe(aId)
+    }
+    await b.page.goto(b.url(`/u/${aId}`))
+    await entryWithText(b.page, 'from the restored device').waitFor({ timeout: 60_000 })
+    await entryWithText(b.page, 'from the first device').waitFor({ timeout: 60_000 })
+    expect(await b.page.getByText('signed two different histories').count()).toBe(0)
+    // Each device lists the other as speaking for A.
+    await c.page.goto(c.url('/settings'))
+    await c.page.locator('[data-testid="device-row"][data-current="false"]').first().waitFor({ timeout: 90_000 })
+    await c.context.close()
+  })
+})
+
 describe('tabs', () => {
   test('a second tab of the same profile runs no second node: it follows the first and posts through it', async () => {
     const second = await a.context.newPage()
@@ -162,48 +209,5 @@ describe('persistence and offline', () => {
     expect((await a.page.getByTestId('author-id').first().textContent({ timeout: 60_000 }))?.trim()).toBe(aId)
     await entryWithText(a.page, 'hello from Bob').waitFor({ timeout: 60_000 })
     await a.context.setOffline(false)
-  })
-
-  test('an encrypted backup from A restored in a fresh profile C gives the same author id', async () => {
-    await a.page.goto(`${w.app}/settings`)
-    await a.page.getByTestId('backup-passphrase').fill('ﬁve gold rings')
-    await a.page.getByTestId('backup-passphrase-again').fill('ﬁve gold rings')
-    const [download] = await Promise.all([a.page.waitForEvent('download'), a.page.getByTestId('backup-download-encrypted').click()])
-    const file = join(w.dir.path, 'backup.json')
-    await download.saveAs(file)
-    const saved = JSON.parse(await readFile(file, 'utf8')) as { format: string, author: string, privateKey?: string }
-    expect(saved).toMatchObject({ format: 'flock-identity-encrypted', author: aId })
-    expect(saved.privateKey).toBeUndefined()
-    const c = await newUser(w)
-    await c.page.goto(c.url('/'))
-    await c.page.getByTestId('restore-input').setInputFiles(file)
-    // The passphrase is asked for once the file shows it is encrypted; NFKC makes 'ﬁ' and 'fi' one.
-    await c.page.getByTestId('restore-passphrase').fill('wrong')
-    await c.page.getByTestId('restore-submit').click()
-    await c.page.getByRole('alert').filter({ hasText: 'wrong passphrase' }).waitFor({ timeout: 30_000 })
-    await c.page.getByTestId('restore-passphrase').fill('five gold rings')
-    await c.page.getByTestId('restore-submit').click()
-    expect((await c.page.getByTestId('author-id').first().textContent({ timeout: 60_000 }))?.trim()).toBe(aId)
-
-    // The restored profile is a new device of A: it posts at once, before it has caught up with A's
-    // log, and A posts too. B follows A and sees both posts under one author, with no fork warning.
-    await compose(c.page, 'from the restored device')
-    await a.page.goto(a.url('/'))
-    await compose(a.page, 'from the first device')
-    await b.page.goto(b.url('/'))
-    await follow(b.page, aId)
-    for (const text of ['from the restored device', 'from the first device']) {
-      const onB = entryWithText(b.page, text)
-      await onB.waitFor({ timeout: 90_000 })
-      expect(await onB.getAttribute('data-author')).toBe(aId)
-    }
-    await b.page.goto(b.url(`/u/${aId}`))
-    await entryWithText(b.page, 'from the restored device').waitFor({ timeout: 60_000 })
-    await entryWithText(b.page, 'from the first device').waitFor({ timeout: 60_000 })
-    expect(await b.page.getByText('signed two different histories').count()).toBe(0)
-    // Each device lists the other as speaking for A.
-    await c.page.goto(c.url('/settings'))
-    await c.page.locator('[data-testid="device-row"][data-current="false"]').first().waitFor({ timeout: 90_000 })
-    await c.context.close()
   })
 })
