@@ -6,6 +6,7 @@
  */
 import type { EntryView } from '../core/view.js'
 import type { EntrySource } from '../p2p/events.js'
+import type { DeviceInfo } from '../p2p/node.js'
 
 /** An entry as a list shows it; EntryView is a union by kind, so this is one too. */
 export type PostView = EntryView & PostDetails
@@ -37,15 +38,7 @@ export interface EditView {
 }
 
 /** One log that speaks for us: a device's, or the author key's own (root) log. */
-export interface DeviceView {
-  id: string
-  name?: string
-  entries: number
-  lastTs: number | null
-  /** Revoked: its entries after this seq no longer count. */
-  revokedAfter?: number
-  /** The device this client runs on. */
-  current: boolean
+export interface DeviceView extends DeviceInfo {
   /** The author key's own log (written by a profile from before devices), which cannot be revoked. */
   root: boolean
 }
