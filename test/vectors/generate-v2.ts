@@ -12,26 +12,21 @@
  * Every vector is checked against the reference implementation before it is written, so a vector that
  * does not behave as its name says stops the generator instead of landing in the file.
  */
-import { writeFile } from 'node:fs/promises'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { fileURLToPath } from 'node:url'
 import * as dagCbor from '@ipld/dag-cbor'
-import * as dagJson from '@ipld/dag-json'
-import { base58btc } from 'multiformats/bases/base58'
 import {
   MAX_DEVICE_LOGS, MAX_ENTRY_BYTES, MAX_FUTURE_SKEW_MS, SIGNING_DOMAIN_V1, SIGNING_DOMAIN_V2, authorIdFromPublicKey,
-  checkTimestamp, createEntry, deviceAuthInput, deviceBody, revokeAuthInput, revokeBody, signingInput, verifyEntry,
+  createEntry, deviceAuthInput, deviceBody, revokeAuthInput, revokeBody,
   type Bodies, type EntryKind, type VerifiedEntry
 } from '../../src/lib/core/index.js'
-import { L, SMALL_ORDER_POINT, intToLe, leToInt, signWithShiftedR, verifyEquations } from './ed25519-math.js'
 import {
-  T0, errorName, float64, mediaCid, person, rawMap, replaceOnce,
-  type ChainVector, type InvalidVector, type Person, type TimestampVector, type ValidVector
-} from './generate.js'
+  MINUTE, SECP256K1_ID, T0, cborText, concat, float64, hex, isMain, largestPost, mediaCid, people, person, rawMap, recordSizeLimit,
+  recordSkewLimit, recordTruncations, recorders, replaceOnce, signMap, unreducedS, utf8, validVector, vectorFile, withFlippedR,
+  withSmallOrderR, writeVectors, type Person, type ValidVector, type VectorFile
+} from './common.js'
 import { VectorStore } from './store.js'
 
-export interface ValidVectorV2 extends Omit<ValidVector, 'kind'> {
-  /** The entry's kind: one of ENTRY_KINDS, or a kind this version does not define (§3.1). */
-  kind: string
+export interface ValidVectorV2 extends ValidVector<string> {
   /** device and revoke only: hex of the bytes the author key signs in `body.auth` (§4.2). */
   authInput?: string
   /** device and revoke only: hex of `body.auth`. */
@@ -40,40 +35,14 @@ export interface ValidVectorV2 extends Omit<ValidVector, 'kind'> {
   authorPublicKey?: string
 }
 
-export interface VectorFileV2 {
-  description: string
-  signingDomain: string
-  valid: ValidVectorV2[]
-  invalid: InvalidVector[]
-  chains: ChainVector[]
-  timestamps: TimestampVector[]
-}
+/** Its valid vectors' kinds are strings: one of ENTRY_KINDS, or a kind this version does not define (§3.1). */
+export type VectorFileV2 = VectorFile<ValidVectorV2>
 
 export const VECTORS_V2_PATH = fileURLToPath(new URL('./entries-v2.json', import.meta.url))
 
-const MINUTE = 60_000
-const utf8 = new TextEncoder()
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
-const concat = (...parts: Uint8Array[]): Uint8Array => new Uint8Array(Buffer.concat(parts))
-const cborText = (s: string): string => hex(dagCbor.encode(s))
-
-/**
- * Sign an arbitrary map the way the spec says (§4): the domain of its `v` (version 2 for v = 2,
- * version 1 otherwise) ‖ the canonical encoding of every field but sig. `domain` overrides the choice.
- */
-async function signMap (signer: Person, fields: Record<string, unknown>, domain?: string): Promise<Uint8Array> {
-  const unsigned = dagCbor.encode(fields)
-  const prefix = domain ?? (fields.v === 2 ? SIGNING_DOMAIN_V2 : SIGNING_DOMAIN_V1)
-  const sig = await signer.author.privateKey.sign(concat(utf8.encode(prefix), unsigned))
-  return dagCbor.encode({ ...fields, sig })
-}
-
 /** Build the whole version-2 vector file. Pure apart from CPU time: same output on every call. */
 export async function buildVectorsV2 (): Promise<VectorFileV2> {
-  const alice = await person(0x01)
-  const bob = await person(0x02)
-  const carol = await person(0x03)
-  const dave = await person(0x04)
+  const { alice, bob, carol, dave } = await people()
   // Device keys: alice's laptop and phone, carol's tablet.
   const laptop = await person(0x11)
   const phone = await person(0x12)
@@ -86,21 +55,7 @@ export async function buildVectorsV2 (): Promise<VectorFileV2> {
   ): Promise<VerifiedEntry<K>> {
     const signer = device === null ? who.author : { author: who.author.id, key: device.author }
     const v = await createEntry(signer, head, kind, body, ts)
-    const again = await verifyEntry(v.bytes)
-    if (!again.cid.equals(v.cid) || again.entry.v !== 2) throw new Error(`${name}: does not verify to the same version-2 CID`)
-    const key = device ?? who
-    const vector: ValidVectorV2 = {
-      name,
-      kind,
-      entry: JSON.parse(new TextDecoder().decode(dagJson.encode(v.entry))),
-      bytes: hex(v.bytes),
-      cid: v.cid.toString(),
-      publicKey: hex(key.author.publicKey.raw),
-      seed: hex(key.seed),
-      author: who.author.id,
-      signingInput: hex(signingInput(again.entry)),
-      signature: hex(v.entry.sig)
-    }
+    const { vector, again }: { vector: ValidVectorV2, again: VerifiedEntry } = await validVector(name, kind, v, 2, device ?? who, who.author.id)
     const e = again.entry
     if (e.kind === 'device' || e.kind === 'revoke') {
       vector.authInput = hex(e.kind === 'device' ? deviceAuthInput(e.author, e.body.device) : revokeAuthInput(e.author, e.body.device, e.body.after))
@@ -174,27 +129,13 @@ export async function buildVectorsV2 (): Promise<VectorFileV2> {
     text: '👍🏽'.repeat(500), tags: ['日本語', 'ñandú']
   }, T0 + 3 * MINUTE)
 
-  const bigBody = async (extra: number): Promise<Bodies['post']> => ({
-    text: 'é'.repeat(500),
-    media: [
-      ...await Promise.all([0, 1, 2].map(async i => ({ cid: await mediaCid(`large ${i}`), mime: 'image/webp', alt: 'é'.repeat(1000) }))),
-      { cid: await mediaCid('large 3'), mime: 'image/webp', alt: 'a'.repeat(extra) }
-    ]
-  })
-  const bigFields = async (extra: number): Promise<Record<string, unknown>> =>
-    ({ v: 2, author: dave.author.id, seq: 1, prev: null, ts: T0, kind: 'post', body: await bigBody(extra) })
-  let extra = 0
-  while (dagCbor.encode({ ...await bigFields(extra), sig: new Uint8Array(64) }).length < MAX_ENTRY_BYTES) extra++
-  const big = await ok(`post of exactly ${MAX_ENTRY_BYTES} bytes`, dave, null, null, 'post', await bigBody(extra), T0)
+  const largest = await largestPost(dave, 2)
+  const big = await ok(`post of exactly ${MAX_ENTRY_BYTES} bytes`, dave, null, null, 'post', largest.body, T0)
   if (big.bytes.length !== MAX_ENTRY_BYTES) throw new Error(`large post is ${big.bytes.length} bytes`)
 
   // --- invalid: each must make verifyEntry throw exactly the named error ---
-  const invalid: InvalidVector[] = []
-  async function bad (name: string, bytes: Uint8Array, error: string, note: string): Promise<void> {
-    const got = await errorName(async () => await verifyEntry(bytes))
-    if (got !== error) throw new Error(`invalid vector "${name}": expected ${error}, got ${String(got)}`)
-    invalid.push({ name, bytes: hex(bytes), error, note })
-  }
+  const r = recorders(author => new VectorStore(author))
+  const { bad, chain, clock } = r
   // Alice's first root-log entry, and the laptop's seq 2, as plain maps: the starting points.
   const base: Record<string, unknown> = { v: 2, author: alice.author.id, seq: 1, prev: null, ts: T0, kind: 'post', body: { text: 'hello, flock' } }
   const dBase: Record<string, unknown> = { v: 2, author: alice.author.id, device: laptop.author.id, seq: 2, prev: d1.cid, ts: T0 + 2 * MINUTE, kind: 'post', body: { text: 'written on the laptop' } }
@@ -207,15 +148,10 @@ export async function buildVectorsV2 (): Promise<VectorFileV2> {
     await bad(name, await signMap(signer, fields), 'EntrySchemaError', note)
 
   // Step 1
-  const tooBig = await signMap(dave, await bigFields(extra + 1))
-  await bad('one byte over the size limit', tooBig, 'EntryTooLargeError',
-    `the largest valid vector with one more character of alt text: ${tooBig.length} bytes, correctly signed`)
-  await bad('oversized garbage', new Uint8Array(MAX_ENTRY_BYTES + 1).fill(0xff), 'EntryTooLargeError', 'size is checked before decoding: these bytes are not CBOR at all')
+  await recordSizeLimit(r, largest.oneOver)
 
   // Step 2
-  await bad('empty', new Uint8Array(), 'EntryDecodeError', 'no bytes')
-  await bad('truncated', a1b.subarray(0, a1b.length - 1), 'EntryDecodeError', 'the minimal post without its last byte')
-  await bad('trailing byte', concat(a1b, new Uint8Array([0])), 'EntryDecodeError', 'the minimal post followed by 0x00: more than one data item')
+  await recordTruncations(r, a1b)
   await bad('indefinite-length map', concat(new Uint8Array([0xbf]), d2.bytes.subarray(1), new Uint8Array([0xff])), 'EntryDecodeError',
     'the laptop\'s seq 2 with its map header 0xa9 replaced by 0xbf … 0xff')
   await bad('integer not in shortest form', replaceOnce(a1b, cborText('seq') + '01', cborText('seq') + '1801'), 'EntryDecodeError', 'seq 1 written as 0x18 0x01')
@@ -297,12 +233,10 @@ export async function buildVectorsV2 (): Promise<VectorFileV2> {
   await tooLong('device name over 50 graphemes', laptop, genesisMap({ ...await deviceBody(alice.author, laptop.author.id), name: 'l'.repeat(51) }), 'device name of 51 graphemes')
 
   // Step 3.5
-  const secp = concat(new Uint8Array([0x08, 0x02, 0x12, 0x21]), Buffer.from('0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798', 'hex'))
-  const secpId = base58btc.baseEncode(concat(new Uint8Array([0x00, secp.length]), secp))
   const smallOrder = new Uint8Array(32)
   smallOrder[0] = 1
   await bad('author is not a PeerId', await signMap(alice, { ...base, author: 'alice' }), 'InvalidAuthorError', 'author "alice"')
-  await bad('author is a secp256k1 PeerId', await signMap(alice, { ...base, author: secpId }), 'InvalidAuthorError', `author ${secpId}`)
+  await bad('author is a secp256k1 PeerId', await signMap(alice, { ...base, author: SECP256K1_ID }), 'InvalidAuthorError', `author ${SECP256K1_ID}`)
   await bad('device not in canonical form', await signMap(laptop, { ...dBase, device: laptop.author.publicKey.toCID().toString() }), 'InvalidAuthorError',
     'the laptop\'s key written as a CIDv1 (libp2p-key, base32) instead of the base58btc multihash')
   await bad('device key of small order (identity point)', await signMap(laptop, { ...dBase, device: authorIdFromPublicKey(smallOrder) }), 'InvalidAuthorError',
@@ -310,11 +244,8 @@ export async function buildVectorsV2 (): Promise<VectorFileV2> {
 
   // Step 4
   const sigBad = async (name: string, bytes: Uint8Array, note: string): Promise<void> => await bad(name, bytes, 'InvalidSignatureError', note)
-  const flipped = new Uint8Array(d2.entry.sig)
-  flipped[0] = (flipped[0] as number) ^ 0x01
-  await sigBad('flipped signature bit', dagCbor.encode({ ...d2.entry, sig: flipped }), 'the laptop\'s seq 2 with the lowest bit of R flipped')
-  const s = leToInt(a1.entry.sig.subarray(32))
-  await sigBad('S not reduced (S + L)', dagCbor.encode({ ...a1.entry, sig: concat(a1.entry.sig.subarray(0, 32), intToLe(s + L)) }), 'the minimal post with S replaced by S + L')
+  await sigBad('flipped signature bit', withFlippedR(d2.entry), 'the laptop\'s seq 2 with the lowest bit of R flipped')
+  await sigBad('S not reduced (S + L)', dagCbor.encode({ ...a1.entry, sig: unreducedS(a1.entry.sig) }), 'the minimal post with S replaced by S + L')
   await sigBad('signed by another key', await signMap(bob, base), 'the minimal post of alice signed by bob\'s key')
   await sigBad('signed without the domain prefix', await signMap(alice, base, ''), 'signature over the bare encoding, without "flock/entry/v2\\n"')
   await sigBad('version-2 entry signed under the version-1 domain', await signMap(alice, base, SIGNING_DOMAIN_V1), 'v = 2, signed over "flock/entry/v1\\n" ‖ the map')
@@ -331,33 +262,12 @@ export async function buildVectorsV2 (): Promise<VectorFileV2> {
     'the auth covers after = 2, the body says 1')
   await sigBad('revoke auth by a device key', await signMap(laptop, { ...dBase, kind: 'revoke', body: { device: phone.author.id, after: 1, auth: await laptop.author.privateKey.sign(revokeAuthInput(alice.author.id, phone.author.id, 1)) } }),
     'only the author key can revoke: auth signed by the laptop')
-  const shifted = signWithShiftedR(alice.seed, signingInput(a1.entry), SMALL_ORDER_POINT)
-  const eq = verifyEquations(alice.author.publicKey.raw, signingInput(a1.entry), shifted)
-  if (!eq.cofactored || eq.cofactorless) throw new Error('small-order R vector does not separate the two equations')
-  await sigBad('valid only under cofactored (ZIP-215) verification', dagCbor.encode({ ...a1.entry, sig: shifted }),
+  await sigBad('valid only under cofactored (ZIP-215) verification', withSmallOrderR(alice, a1.entry),
     'R carries a point of order 8: [8][S]B = [8]R + [8][k]A holds, [S]B = R + [k]A does not; Flock rejects it')
-  const genesisAuth = d1.entry.body.auth
-  const authShifted = concat(genesisAuth.subarray(0, 32), intToLe(leToInt(genesisAuth.subarray(32)) + L))
-  await sigBad('device auth with S not reduced (S + L)', await signMap(laptop, genesisMap({ device: laptop.author.id, auth: authShifted, name: 'laptop' })),
+  await sigBad('device auth with S not reduced (S + L)', await signMap(laptop, genesisMap({ device: laptop.author.id, auth: unreducedS(d1.entry.body.auth), name: 'laptop' })),
     'the laptop\'s genesis with the S of its auth replaced by S + L')
 
   // --- chains: append in order to an empty store of `author`, each entry to the log its log id names ---
-  const chains: ChainVector[] = []
-  async function chain (name: string, author: Person, entries: Uint8Array[], error: string | null, failsAt: number | null, note: string): Promise<void> {
-    const store = new VectorStore(author.author.id)
-    let got: { error: string, at: number } | null = null
-    for (const [i, bytes] of entries.entries()) {
-      const name = await errorName(async () => store.append(await verifyEntry(bytes)))
-      if (name !== null) {
-        got = { error: name, at: i }
-        break
-      }
-    }
-    if ((got?.error ?? null) !== error || (got?.at ?? null) !== failsAt) {
-      throw new Error(`chain "${name}": expected ${String(error)} at ${String(failsAt)}, got ${JSON.stringify(got)}`)
-    }
-    chains.push({ name, author: author.author.id, entries: entries.map(hex), error, failsAt, note })
-  }
   const rootLog = valid.filter(v => v.author === alice.author.id && (v.entry as { device?: string }).device === undefined).map(v => Buffer.from(v.bytes, 'hex'))
   const laptopLog = valid.filter(v => (v.entry as { device?: string }).device === laptop.author.id).map(v => Buffer.from(v.bytes, 'hex'))
   await chain('complete root log', alice, rootLog, null, null, `alice's ${rootLog.length} valid root-log entries in order`)
@@ -422,37 +332,16 @@ export async function buildVectorsV2 (): Promise<VectorFileV2> {
     'the laptop\'s seq 2 dated 1 minute before its genesis')
 
   // --- timestamps: checkTimestamp(entry, now) with the default skew ---
-  const timestamps: TimestampVector[] = []
-  async function clock (name: string, bytes: Uint8Array, now: number, error: string | null, note: string): Promise<void> {
-    const v = await verifyEntry(bytes)
-    const got = await errorName(() => checkTimestamp(v, now))
-    if (got !== error) throw new Error(`timestamp vector "${name}": expected ${String(error)}, got ${String(got)}`)
-    timestamps.push({ name, bytes: hex(bytes), now, error, note })
-  }
-  await clock('just too far in the future', a1.bytes, T0 - MAX_FUTURE_SKEW_MS - 1, 'FutureTimestampError', `ts is ${MAX_FUTURE_SKEW_MS + 1} ms after now`)
-  await clock('at the skew limit', a1.bytes, T0 - MAX_FUTURE_SKEW_MS, null, `ts is exactly ${MAX_FUTURE_SKEW_MS} ms after now: accepted`)
+  await recordSkewLimit(r, a1.bytes)
   await clock('device genesis just too far in the future', d1.bytes, d1.entry.ts - MAX_FUTURE_SKEW_MS - 1, 'FutureTimestampError', 'the same rule in a device log')
 
-  return {
-    description: 'Flock protocol version 2 test vectors (PROTOCOL.md §11). Hex strings are lowercase; ' +
+  return vectorFile(
+    'Flock protocol version 2 test vectors (PROTOCOL.md §11). Hex strings are lowercase; ' +
       'entries are verified with verifyEntry, chains appended in order to an empty store of `author` (each entry to the log ' +
       'its log id names; revokes held in any log and the device limit apply), timestamps checked against `now` with a skew ' +
       'of 300000 ms. Device-log vectors have the device key as publicKey and seed; device and revoke vectors also carry ' +
       'authInput, authSignature and authorPublicKey. Generated by test/vectors/generate-v2.ts; do not edit by hand.',
-    signingDomain: SIGNING_DOMAIN_V2,
-    valid,
-    invalid,
-    chains,
-    timestamps
-  }
+    SIGNING_DOMAIN_V2, valid, r)
 }
 
-export function serializeV2 (file: VectorFileV2): string {
-  return JSON.stringify(file, null, 2) + '\n'
-}
-
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const file = await buildVectorsV2()
-  await writeFile(VECTORS_V2_PATH, serializeV2(file))
-  console.log(`wrote ${VECTORS_V2_PATH}: ${file.valid.length} valid, ${file.invalid.length} invalid, ${file.chains.length} chains, ${file.timestamps.length} timestamps`)
-}
+if (isMain(import.meta.url)) await writeVectors(VECTORS_V2_PATH, await buildVectorsV2())

@@ -10,165 +10,32 @@
  * Every vector is checked against the reference implementation before it is written, so a vector that
  * does not behave as its name says stops the generator instead of landing in the file.
  */
-import { writeFile } from 'node:fs/promises'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { fileURLToPath } from 'node:url'
 import * as dagCbor from '@ipld/dag-cbor'
-import * as dagJson from '@ipld/dag-json'
-import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
-import { base58btc } from 'multiformats/bases/base58'
 import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
 import {
-  AuthorLog, MAX_ENTRY_BYTES, MAX_FUTURE_SKEW_MS, SIGNING_DOMAIN_V1, authorFromPrivateKey, authorIdFromPublicKey,
-  checkTimestamp, createEntry, signingInput, verifyEntry,
-  type Author, type Bodies, type EntryKind, type VerifiedEntry
+  AuthorLog, MAX_ENTRY_BYTES, SIGNING_DOMAIN_V1, authorIdFromPublicKey, createEntry,
+  type Bodies, type EntryKind, type VerifiedEntry
 } from '../../src/lib/core/index.js'
-import { L, SMALL_ORDER_POINT, intToLe, leToInt, signWithShiftedR, verifyEquations } from './ed25519-math.js'
-
-export interface ValidVector {
-  name: string
-  kind: EntryKind
-  /** The entry in DAG-JSON form: CIDs as {"/": "bafy…"}, bytes as {"/": {"bytes": base64}}. */
-  entry: unknown
-  /** Hex of the complete signed entry: exactly what travels on gossip and sync. */
-  bytes: string
-  cid: string
-  /** Hex of the raw 32-byte Ed25519 public key named by `author`. */
-  publicKey: string
-  /** Hex of the 32-byte Ed25519 secret seed (RFC 8032 private key) that signed it. Test keys only. */
-  seed: string
-  author: string
-  /** Hex of SIGNING_DOMAIN_V1 ‖ canonical DAG-CBOR of every field but sig. */
-  signingInput: string
-  signature: string
-}
-
-export interface InvalidVector {
-  name: string
-  bytes: string
-  /** `name` of the error class verifyEntry must throw. */
-  error: string
-  note: string
-}
-
-export interface ChainVector {
-  name: string
-  /** The author whose log the entries are appended to, in order. */
-  author: string
-  entries: string[]
-  /** Error class thrown by the append at index `failsAt`; null when every append succeeds. */
-  error: string | null
-  failsAt: number | null
-  note: string
-}
-
-export interface TimestampVector {
-  name: string
-  bytes: string
-  /** The receiver's clock, ms since the Unix epoch. */
-  now: number
-  error: string | null
-  note: string
-}
-
-export interface VectorFile {
-  description: string
-  signingDomain: string
-  valid: ValidVector[]
-  invalid: InvalidVector[]
-  chains: ChainVector[]
-  timestamps: TimestampVector[]
-}
+import {
+  MINUTE, SECP256K1_ID, T0, cborText, concat, float64, hex, isMain, largestPost, mediaCid, people, rawMap, recordSizeLimit,
+  recordSkewLimit, recordTruncations, recorders, replaceOnce, signMap, unreducedS, utf8, validVector, vectorFile, withFlippedR,
+  withSmallOrderR, writeVectors, type Person, type ValidVector, type VectorFile
+} from './common.js'
 
 export const VECTORS_PATH = fileURLToPath(new URL('./entries.json', import.meta.url))
 
-/** 2026-01-01T00:00:00Z: the clock every vector is built around. */
-export const T0 = Date.UTC(2026, 0, 1)
-const MINUTE = 60_000
-
-const utf8 = new TextEncoder()
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
-const concat = (...parts: Uint8Array[]): Uint8Array => new Uint8Array(Buffer.concat(parts))
-
-export interface Person { seed: Uint8Array, author: Author }
-
-export async function person (byte: number): Promise<Person> {
-  const seed = new Uint8Array(32).fill(byte)
-  return { seed, author: authorFromPrivateKey(await generateKeyPairFromSeed('Ed25519', seed)) }
-}
-
-/** A CIDv1 (raw, sha2-256) standing in for a media file: only its form matters to entries. */
-export async function mediaCid (label: string): Promise<CID> {
-  return CID.createV1(0x55, await sha256.digest(utf8.encode(label)))
-}
-
-/** Sign an arbitrary map the way the spec says (domain ‖ canonical encoding of all fields but sig). */
-async function signMap (signer: Person, fields: Record<string, unknown>, domain = true): Promise<Uint8Array> {
-  const unsigned = dagCbor.encode(fields)
-  const sig = await signer.author.privateKey.sign(domain ? concat(utf8.encode(SIGNING_DOMAIN_V1), unsigned) : unsigned)
-  return dagCbor.encode({ ...fields, sig })
-}
-
-/** A map whose keys are written in the given order, each key and value canonically encoded. */
-export function rawMap (pairs: Array<[string, unknown]>): Uint8Array {
-  if (pairs.length > 23) throw new Error('rawMap handles small maps only')
-  return concat(new Uint8Array([0xa0 | pairs.length]), ...pairs.flatMap(([k, v]) => [dagCbor.encode(k), dagCbor.encode(v)]))
-}
-
-/** Replace the single occurrence of `find` in `bytes`; throws when it occurs zero or several times. */
-export function replaceOnce (bytes: Uint8Array, find: string, replace: string): Uint8Array {
-  const buf = Buffer.from(bytes)
-  const needle = Buffer.from(find, 'hex')
-  const at = buf.indexOf(needle)
-  if (at < 0 || buf.indexOf(needle, at + 1) >= 0) throw new Error(`pattern ${find} does not occur exactly once`)
-  return concat(buf.subarray(0, at), Buffer.from(replace, 'hex'), buf.subarray(at + needle.length))
-}
-
-export function float64 (n: number): string {
-  const b = Buffer.alloc(9)
-  b[0] = 0xfb
-  b.writeDoubleBE(n, 1)
-  return b.toString('hex')
-}
-
-/** Hex of the canonical encoding of a text string, for byte patterns. */
-const cborText = (s: string): string => hex(dagCbor.encode(s))
-
-export async function errorName (run: () => unknown): Promise<string | null> {
-  try {
-    await run()
-    return null
-  } catch (err) {
-    return (err as Error).name
-  }
-}
-
 /** Build the whole vector file. Pure apart from CPU time: same output on every call. */
 export async function buildVectors (): Promise<VectorFile> {
-  const alice = await person(0x01)
-  const bob = await person(0x02)
-  const carol = await person(0x03)
-  const dave = await person(0x04)
+  const { alice, bob, carol, dave } = await people()
 
   const valid: ValidVector[] = []
   async function ok<K extends EntryKind> (
     name: string, who: Person, head: VerifiedEntry | null, kind: K, body: Bodies[K], ts: number
   ): Promise<VerifiedEntry<K>> {
     const v = await createEntry(who.author, head, kind, body, ts, { version: 1 })
-    const again = await verifyEntry(v.bytes)
-    if (!again.cid.equals(v.cid)) throw new Error(`${name}: does not verify to the same CID`)
-    valid.push({
-      name,
-      kind,
-      entry: JSON.parse(new TextDecoder().decode(dagJson.encode(v.entry))),
-      bytes: hex(v.bytes),
-      cid: v.cid.toString(),
-      publicKey: hex(who.author.publicKey.raw),
-      seed: hex(who.seed),
-      author: who.author.id,
-      signingInput: hex(signingInput(again.entry)),
-      signature: hex(v.entry.sig)
-    })
+    valid.push((await validVector(name, kind, v, 1, who, who.author.id)).vector)
     return v
   }
 
@@ -203,43 +70,22 @@ export async function buildVectors (): Promise<VectorFile> {
     text: '👍🏽'.repeat(500), tags: ['日本語', 'ñandú']
   }, T0 + 2 * MINUTE)
 
-  // The largest entry allowed: 8192 bytes exactly. The last alt text is tuned to hit the limit.
-  const bigBody = async (extra: number): Promise<Bodies['post']> => ({
-    text: 'é'.repeat(500),
-    media: [
-      ...await Promise.all([0, 1, 2].map(async i => ({ cid: await mediaCid(`large ${i}`), mime: 'image/webp', alt: 'é'.repeat(1000) }))),
-      { cid: await mediaCid('large 3'), mime: 'image/webp', alt: 'a'.repeat(extra) }
-    ]
-  })
-  const bigFields = async (extra: number): Promise<Record<string, unknown>> =>
-    ({ v: 1, author: dave.author.id, seq: 1, prev: null, ts: T0, kind: 'post', body: await bigBody(extra) })
-  let extra = 0
-  while (dagCbor.encode({ ...await bigFields(extra), sig: new Uint8Array(64) }).length < MAX_ENTRY_BYTES) extra++
-  const big = await ok(`post of exactly ${MAX_ENTRY_BYTES} bytes`, dave, null, 'post', await bigBody(extra), T0)
+  const largest = await largestPost(dave, 1)
+  const big = await ok(`post of exactly ${MAX_ENTRY_BYTES} bytes`, dave, null, 'post', largest.body, T0)
   if (big.bytes.length !== MAX_ENTRY_BYTES) throw new Error(`large post is ${big.bytes.length} bytes`)
 
   // --- invalid: each must make verifyEntry throw exactly the named error ---
-  const invalid: InvalidVector[] = []
-  async function bad (name: string, bytes: Uint8Array, error: string, note: string): Promise<void> {
-    const got = await errorName(async () => await verifyEntry(bytes))
-    if (got !== error) throw new Error(`invalid vector "${name}": expected ${error}, got ${String(got)}`)
-    invalid.push({ name, bytes: hex(bytes), error, note })
-  }
+  const r = recorders(author => new AuthorLog(author))
+  const { bad, chain } = r
   // Alice's first entry as a plain map: the starting point of most invalid vectors.
   const base: Record<string, unknown> = { v: 1, author: alice.author.id, seq: 1, prev: null, ts: T0, kind: 'post', body: { text: 'hello, flock' } }
   const withBody = (body: Record<string, unknown>, kind = 'post'): Record<string, unknown> => ({ ...base, kind, body })
   const a1b = a1.bytes
   const tsHex = hex(dagCbor.encode(T0))
 
-  const tooBig = await signMap(dave, await bigFields(extra + 1))
-  await bad('one byte over the size limit', tooBig, 'EntryTooLargeError',
-    `the largest valid vector with one more character of alt text: ${tooBig.length} bytes, correctly signed`)
-  await bad('oversized garbage', new Uint8Array(MAX_ENTRY_BYTES + 1).fill(0xff), 'EntryTooLargeError',
-    'size is checked before decoding: these bytes are not CBOR at all')
+  await recordSizeLimit(r, largest.oneOver)
 
-  await bad('empty', new Uint8Array(), 'EntryDecodeError', 'no bytes')
-  await bad('truncated', a1b.subarray(0, a1b.length - 1), 'EntryDecodeError', 'the minimal post without its last byte')
-  await bad('trailing byte', concat(a1b, new Uint8Array([0])), 'EntryDecodeError', 'the minimal post followed by 0x00: more than one data item')
+  await recordTruncations(r, a1b)
   await bad('indefinite-length map', concat(new Uint8Array([0xbf]), a1b.subarray(1), new Uint8Array([0xff])), 'EntryDecodeError',
     'the minimal post with its map header 0xa8 replaced by 0xbf … 0xff')
   await bad('integer not in shortest form', replaceOnce(a1b, cborText('seq') + '01', cborText('seq') + '1801'), 'EntryDecodeError',
@@ -305,27 +151,18 @@ export async function buildVectors (): Promise<VectorFile> {
   await tooLong('alt over 1000 graphemes', withBody({ text: 'pic', media: [{ cid: await mediaCid('x'), mime: 'image/png', alt: 'a'.repeat(1001) }] }),
     'media alt text of 1001 graphemes')
 
-  // secp256k1 generator point as a libp2p public key: a valid PeerId, but not an Ed25519 key.
-  const secp = concat(new Uint8Array([0x08, 0x02, 0x12, 0x21]), Buffer.from('0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798', 'hex'))
-  const secpId = base58btc.baseEncode(concat(new Uint8Array([0x00, secp.length]), secp))
   await bad('author is not a PeerId', await signMap(alice, { ...base, author: 'alice' }), 'InvalidAuthorError', 'author "alice"')
-  await bad('author is a secp256k1 PeerId', await signMap(alice, { ...base, author: secpId }), 'InvalidAuthorError', `author ${secpId}`)
+  await bad('author is a secp256k1 PeerId', await signMap(alice, { ...base, author: SECP256K1_ID }), 'InvalidAuthorError', `author ${SECP256K1_ID}`)
   await bad('author not in canonical form', await signMap(alice, { ...base, author: alice.author.publicKey.toCID().toString() }), 'InvalidAuthorError',
     "alice's key written as a CIDv1 (libp2p-key, base32) instead of the base58btc multihash")
 
   const sigBad = async (name: string, bytes: Uint8Array, note: string): Promise<void> => await bad(name, bytes, 'InvalidSignatureError', note)
-  const flipped = new Uint8Array(a1.entry.sig)
-  flipped[0] = (flipped[0] as number) ^ 0x01
-  await sigBad('flipped signature bit', dagCbor.encode({ ...a1.entry, sig: flipped }), 'the minimal post with the lowest bit of R flipped')
-  const s = leToInt(a1.entry.sig.subarray(32))
-  await sigBad('S not reduced (S + L)', dagCbor.encode({ ...a1.entry, sig: concat(a1.entry.sig.subarray(0, 32), intToLe(s + L)) }),
+  await sigBad('flipped signature bit', withFlippedR(a1.entry), 'the minimal post with the lowest bit of R flipped')
+  await sigBad('S not reduced (S + L)', dagCbor.encode({ ...a1.entry, sig: unreducedS(a1.entry.sig) }),
     'the minimal post with S replaced by S + L; the verification equation holds but RFC 8032 requires S < L')
   await sigBad('signed by another key', await signMap(bob, base), "the minimal post of alice signed by bob's key")
-  await sigBad('signed without the domain prefix', await signMap(alice, base, false), `signature over the bare encoding, without "${SIGNING_DOMAIN_V1.trim()}\\n"`)
-  const shifted = signWithShiftedR(alice.seed, signingInput(a1.entry), SMALL_ORDER_POINT)
-  const eq = verifyEquations(alice.author.publicKey.raw, signingInput(a1.entry), shifted)
-  if (!eq.cofactored || eq.cofactorless) throw new Error('small-order R vector does not separate the two equations')
-  await sigBad('valid only under cofactored (ZIP-215) verification', dagCbor.encode({ ...a1.entry, sig: shifted }),
+  await sigBad('signed without the domain prefix', await signMap(alice, base, ''), `signature over the bare encoding, without "${SIGNING_DOMAIN_V1.trim()}\\n"`)
+  await sigBad('valid only under cofactored (ZIP-215) verification', withSmallOrderR(alice, a1.entry),
     'R carries a point of order 8: [8][S]B = [8]R + [8][k]A holds, [S]B = R + [k]A does not; ZIP-215 verifiers accept it, Flock rejects it')
   const offCurve = new Uint8Array(32)
   offCurve[0] = 2
@@ -340,22 +177,6 @@ export async function buildVectors (): Promise<VectorFile> {
     'author key is the identity point; with R = identity and S = 0 the cofactorless equation holds for any message, so such keys are refused outright')
 
   // --- chains: append in order to an AuthorLog of `author` ---
-  const chains: ChainVector[] = []
-  async function chain (name: string, author: Person, entries: Uint8Array[], error: string | null, failsAt: number | null, note: string): Promise<void> {
-    const log = new AuthorLog(author.author.id)
-    let got: { error: string, at: number } | null = null
-    for (const [i, bytes] of entries.entries()) {
-      const name = await errorName(async () => log.append(await verifyEntry(bytes)))
-      if (name !== null) {
-        got = { error: name, at: i }
-        break
-      }
-    }
-    if ((got?.error ?? null) !== error || (got?.at ?? null) !== failsAt) {
-      throw new Error(`chain "${name}": expected ${String(error)} at ${String(failsAt)}, got ${JSON.stringify(got)}`)
-    }
-    chains.push({ name, author: author.author.id, entries: entries.map(hex), error, failsAt, note })
-  }
   const next = async (fields: Partial<Record<string, unknown>>): Promise<Uint8Array> =>
     await signMap(alice, { ...base, seq: 2, prev: a1.cid, ts: T0 + MINUTE, ...fields })
   const aliceLog = [a1, a2, a3, a4, a5, a6, a7, a8, a9].map(v => v.bytes)
@@ -372,35 +193,13 @@ export async function buildVectors (): Promise<VectorFile> {
   await chain('entry of another author', alice, [a1.bytes, b1.bytes], 'WrongAuthorError', 1, "bob's entry offered to alice's log")
 
   // --- timestamps: checkTimestamp(entry, now) with the default skew ---
-  const timestamps: TimestampVector[] = []
-  async function clock (name: string, bytes: Uint8Array, now: number, error: string | null, note: string): Promise<void> {
-    const v = await verifyEntry(bytes)
-    const got = await errorName(() => checkTimestamp(v, now))
-    if (got !== error) throw new Error(`timestamp vector "${name}": expected ${String(error)}, got ${String(got)}`)
-    timestamps.push({ name, bytes: hex(bytes), now, error, note })
-  }
-  await clock('just too far in the future', a1.bytes, T0 - MAX_FUTURE_SKEW_MS - 1, 'FutureTimestampError',
-    `ts is ${MAX_FUTURE_SKEW_MS + 1} ms after now`)
-  await clock('at the skew limit', a1.bytes, T0 - MAX_FUTURE_SKEW_MS, null, `ts is exactly ${MAX_FUTURE_SKEW_MS} ms after now: accepted`)
+  await recordSkewLimit(r, a1.bytes)
 
-  return {
-    description: 'Flock protocol version 1 test vectors (PROTOCOL.md §11). Hex strings are lowercase; ' +
+  return vectorFile(
+    'Flock protocol version 1 test vectors (PROTOCOL.md §11). Hex strings are lowercase; ' +
       'entries are verified with verifyEntry, chains appended in order to an empty log of `author`, ' +
       'timestamps checked against `now` with a skew of 300000 ms. Generated by test/vectors/generate.ts; do not edit by hand.',
-    signingDomain: SIGNING_DOMAIN_V1,
-    valid,
-    invalid,
-    chains,
-    timestamps
-  }
+    SIGNING_DOMAIN_V1, valid, r)
 }
 
-export function serialize (file: VectorFile): string {
-  return JSON.stringify(file, null, 2) + '\n'
-}
-
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const file = await buildVectors()
-  await writeFile(VECTORS_PATH, serialize(file))
-  console.log(`wrote ${VECTORS_PATH}: ${file.valid.length} valid, ${file.invalid.length} invalid, ${file.chains.length} chains, ${file.timestamps.length} timestamps`)
-}
+if (isMain(import.meta.url)) await writeVectors(VECTORS_PATH, await buildVectors())

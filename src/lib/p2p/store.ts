@@ -266,13 +266,15 @@ export class EntryStore implements LogReader {
     return await this.#locked(log, async () => {
       const out: Appended = { added: [], duplicates: 0 }
       let head = await this.head(log)
+      // Looked up once per batch: a batch is one log, and a revoke of it is written to another log.
+      const first = entries[0] as VerifiedEntry
+      const revokedAfter = await this.#revokedAfter(head?.author ?? first.entry.author, log)
       for (const v of entries) {
         // A root log speaks for its own key; a device log for the author its first entry names.
         const held: HeldLog = { log, head }
         if (head !== null) held.author = head.author
         else if (v.entry.device === undefined) held.author = log
         else held.deviceLimit = (await this.#devicesOf(v.entry.author)).length >= MAX_DEVICE_LOGS
-        const revokedAfter = await this.#revokedAfter(held.author ?? v.entry.author, log)
         if (revokedAfter !== undefined) held.revokedAfter = revokedAfter
         if (head !== null && v.entry.seq <= head.seq) {
           const atSeq = await this.cidAt(log, v.entry.seq) ?? out.added.find(a => a.entry.seq === v.entry.seq)?.cid
